@@ -1,0 +1,298 @@
+import { z } from 'zod';
+import { randomBytes } from 'node:crypto';
+import { SANDBOX_CREDENTIALS, SANDBOX_DEFAULTS } from '../sandbox/sandbox-credentials.js';
+
+/**
+ * The one place that reads the environment. Parsed once at start; a process that
+ * lacks what it needs gets a ConfigError naming every missing or malformed key.
+ */
+export type ProviderName = 'supabase' | 'github' | 'vercel' | 'n8n' | 'gitea';
+export const PROVIDER_NAMES: readonly ProviderName[] = ['supabase', 'github', 'vercel', 'n8n', 'gitea'];
+export type ProviderMode = 'sandbox' | 'live';
+export type Role = 'api' | 'worker' | 'sandbox';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const url = z.url();
+
+const base = z.object({
+  PORT: port.default(3000),
+  SANDBOX_PORT: port.default(4010),
+  SANDBOX_URL: url.optional(),
+  SANDBOX_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
+  SANDBOX_RATE_LIMITS: z.enum(['on', 'off']).default('off'),
+  REDIS_URL: url.default('redis://127.0.0.1:6379'),
+  DATABASE_URL: url.default('postgres://postgres@127.0.0.1:5432/postgres'),
+  API_TOKENS: z.string().optional(),
+  ENCRYPTION_KEY: z.string().optional(),
+  PROVIDERS: z.enum(['sandbox', 'live']).optional(),
+  ROLLBACK_ON_FAILURE: z.enum(['auto', 'manual']).default('auto'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]+$/).default('cp'),
+  WORKER_CONCURRENCY: positiveInt.max(500).default(16),
+  STEP_ATTEMPTS: positiveInt.max(50).default(5),
+  STEP_BACKOFF_MS: positiveInt.default(2000),
+  COMPENSATION_ATTEMPTS: positiveInt.max(50).default(5),
+  LOCK_DURATION_MS: positiveInt.default(30_000),
+  STALLED_INTERVAL_MS: positiveInt.default(15_000),
+  MAX_STALLED_COUNT: z.coerce.number().int().min(0).max(10).default(3),
+  PROVIDER_TIMEOUT_MS: positiveInt.default(15_000),
+  SUPABASE_READY_TIMEOUT_MS: positiveInt.default(300_000),
+  POLL_INTERVAL_MS: positiveInt.default(2000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  SUPABASE_MANAGEMENT_TOKEN: z.string().min(1).optional(),
+  SUPABASE_ORG_ID: z.string().min(1).optional(),
+  SUPABASE_REGION: z.string().min(1).default('af-south-1'),
+  SUPABASE_API_URL: url.optional(),
+  GITHUB_TOKEN: z.string().min(1).optional(),
+  GITHUB_ORG: z.string().min(1).optional(),
+  GITHUB_TEMPLATE_REPO: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name').optional(),
+  GITHUB_API_URL: url.optional(),
+  VERCEL_TOKEN: z.string().min(1).optional(),
+  VERCEL_TEAM_ID: z.string().min(1).optional(),
+  VERCEL_API_URL: url.optional(),
+  N8N_API_KEY: z.string().min(1).optional(),
+  N8N_HOST: z.string().min(1).optional(),
+  GITEA_URL: url.optional(),
+  GITEA_TOKEN: z.string().min(1).optional(),
+  GITEA_BACKUP_REPO: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name').default('ops-hub/client-backups'),
+});
+
+type Env = z.infer<typeof base>;
+
+export interface ApiToken {
+  role: 'admin' | 'viewer';
+  token: string;
+}
+
+export interface SupabaseConfig { mode: ProviderMode; baseUrl: string; token: string; orgSlug: string; region: string }
+export interface GithubConfig { mode: ProviderMode; baseUrl: string; token: string; org: string; templateOwner: string; templateRepo: string }
+export interface VercelConfig { mode: ProviderMode; baseUrl: string; token: string; teamId?: string }
+export interface N8nConfig { mode: ProviderMode; baseUrl: string; apiKey: string }
+export interface GiteaConfig { mode: ProviderMode; baseUrl: string; token: string; backupOwner: string; backupRepo: string }
+
+export interface ProvidersConfig {
+  supabase: SupabaseConfig;
+  github: GithubConfig;
+  vercel: VercelConfig;
+  n8n: N8nConfig;
+  gitea: GiteaConfig;
+}
+
+export interface Config {
+  port: number;
+  redisUrl: string;
+  databaseUrl: string;
+  queuePrefix: string;
+  logLevel: Env['LOG_LEVEL'];
+  providersMode: ProviderMode;
+  rollbackOnFailure: 'auto' | 'manual';
+  apiTokens: ApiToken[];
+  /** True when the admin token was made up at start (npm start without API_TOKENS). */
+  apiTokenGenerated: boolean;
+  encryptionKey: Buffer;
+  encryptionKeyGenerated: boolean;
+  sandbox: { port: number; url: string; timeScale: number; rateLimits: boolean };
+  worker: {
+    concurrency: number;
+    stepAttempts: number;
+    stepBackoffMs: number;
+    compensationAttempts: number;
+    lockDurationMs: number;
+    stalledIntervalMs: number;
+    maxStalledCount: number;
+    providerTimeoutMs: number;
+    supabaseReadyTimeoutMs: number;
+    pollIntervalMs: number;
+  };
+  providers: ProvidersConfig;
+}
+
+export interface LoadOptions {
+  /** Which processes run here: each adds what it needs to the required keys. */
+  roles: Role[];
+  /** npm start: make up an admin token and an encryption key when none is given. */
+  generateMissingSecrets?: boolean;
+}
+
+/** Which settings a live provider needs (URL settings with a public default are not listed). */
+const LIVE_KEYS: Record<ProviderName, (keyof Env)[]> = {
+  supabase: ['SUPABASE_MANAGEMENT_TOKEN', 'SUPABASE_ORG_ID'],
+  github: ['GITHUB_TOKEN', 'GITHUB_ORG', 'GITHUB_TEMPLATE_REPO'],
+  vercel: ['VERCEL_TOKEN'],
+  n8n: ['N8N_API_KEY', 'N8N_HOST'],
+  gitea: ['GITEA_URL', 'GITEA_TOKEN'],
+};
+/** In sandbox mode a provider is used for real when its own URL and credential are both set. */
+const REAL_IN_SANDBOX: Record<ProviderName, [keyof Env, keyof Env]> = {
+  supabase: ['SUPABASE_API_URL', 'SUPABASE_MANAGEMENT_TOKEN'],
+  github: ['GITHUB_API_URL', 'GITHUB_TOKEN'],
+  vercel: ['VERCEL_API_URL', 'VERCEL_TOKEN'],
+  n8n: ['N8N_HOST', 'N8N_API_KEY'],
+  gitea: ['GITEA_URL', 'GITEA_TOKEN'],
+};
+
+export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = process.env): Config {
+  const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = base.safeParse(raw);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const env = parsed.data;
+  const roles = new Set(options.roles);
+  const has = (k: keyof Env) => env[k] !== undefined;
+
+  const allLive = PROVIDER_NAMES.every((p) => LIVE_KEYS[p].every(has));
+  const providersMode: ProviderMode = env.PROVIDERS ?? (allLive ? 'live' : 'sandbox');
+
+  const modes = Object.fromEntries(
+    PROVIDER_NAMES.map((p) => {
+      const real = providersMode === 'live' || REAL_IN_SANDBOX[p].every(has);
+      return [p, real ? 'live' : 'sandbox'];
+    }),
+  ) as Record<ProviderName, ProviderMode>;
+
+  if (roles.has('worker')) {
+    for (const p of PROVIDER_NAMES) {
+      if (modes[p] !== 'live') continue;
+      for (const key of LIVE_KEYS[p]) if (!has(key)) problems.push(`${key}: required for ${p} in live mode`);
+    }
+  }
+
+  let apiTokens: ApiToken[] = [];
+  let apiTokenGenerated = false;
+  if (env.API_TOKENS) {
+    const parsedTokens = parseApiTokens(env.API_TOKENS);
+    if (typeof parsedTokens === 'string') problems.push(`API_TOKENS: ${parsedTokens}`);
+    else apiTokens = parsedTokens;
+  } else if (roles.has('api')) {
+    if (options.generateMissingSecrets) {
+      apiTokens = [{ role: 'admin', token: randomBytes(24).toString('base64url') }];
+      apiTokenGenerated = true;
+    } else {
+      problems.push('API_TOKENS: required (role:token pairs, e.g. admin:<token>,viewer:<token>)');
+    }
+  }
+
+  let encryptionKey: Buffer = Buffer.alloc(0);
+  let encryptionKeyGenerated = false;
+  if (env.ENCRYPTION_KEY) {
+    const key = parseEncryptionKey(env.ENCRYPTION_KEY);
+    if (!key) problems.push('ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64');
+    else encryptionKey = key;
+  } else if (roles.has('worker')) {
+    if (options.generateMissingSecrets) {
+      encryptionKey = randomBytes(32);
+      encryptionKeyGenerated = true;
+    } else {
+      problems.push('ENCRYPTION_KEY: required (32 bytes: openssl rand -hex 32)');
+    }
+  }
+
+  if (problems.length) throw new ConfigError(problems);
+
+  const sandboxUrl = (env.SANDBOX_URL ?? `http://127.0.0.1:${env.SANDBOX_PORT}`).replace(/\/+$/, '');
+  const [templateOwner, templateRepo] = (env.GITHUB_TEMPLATE_REPO ?? SANDBOX_DEFAULTS.githubTemplateRepo).split('/') as [string, string];
+  const [backupOwner, backupRepo] = env.GITEA_BACKUP_REPO.split('/') as [string, string];
+  const pick = <T>(p: ProviderName, live: T, sandbox: T): T => (modes[p] === 'live' ? live : sandbox);
+
+  return {
+    port: env.PORT,
+    redisUrl: env.REDIS_URL,
+    databaseUrl: env.DATABASE_URL,
+    queuePrefix: env.QUEUE_PREFIX,
+    logLevel: env.LOG_LEVEL,
+    providersMode,
+    rollbackOnFailure: env.ROLLBACK_ON_FAILURE,
+    apiTokens,
+    apiTokenGenerated,
+    encryptionKey,
+    encryptionKeyGenerated,
+    sandbox: { port: env.SANDBOX_PORT, url: sandboxUrl, timeScale: env.SANDBOX_TIME_SCALE, rateLimits: env.SANDBOX_RATE_LIMITS === 'on' },
+    worker: {
+      concurrency: env.WORKER_CONCURRENCY,
+      stepAttempts: env.STEP_ATTEMPTS,
+      stepBackoffMs: env.STEP_BACKOFF_MS,
+      compensationAttempts: env.COMPENSATION_ATTEMPTS,
+      lockDurationMs: env.LOCK_DURATION_MS,
+      stalledIntervalMs: env.STALLED_INTERVAL_MS,
+      maxStalledCount: env.MAX_STALLED_COUNT,
+      providerTimeoutMs: env.PROVIDER_TIMEOUT_MS,
+      supabaseReadyTimeoutMs: env.SUPABASE_READY_TIMEOUT_MS,
+      pollIntervalMs: env.POLL_INTERVAL_MS,
+    },
+    providers: {
+      supabase: {
+        mode: modes.supabase,
+        baseUrl: pick('supabase', env.SUPABASE_API_URL ?? 'https://api.supabase.com', `${sandboxUrl}/supabase`),
+        token: pick('supabase', env.SUPABASE_MANAGEMENT_TOKEN ?? '', SANDBOX_CREDENTIALS.supabase),
+        orgSlug: pick('supabase', env.SUPABASE_ORG_ID ?? '', env.SUPABASE_ORG_ID ?? SANDBOX_DEFAULTS.supabaseOrg),
+        region: env.SUPABASE_REGION,
+      },
+      github: {
+        mode: modes.github,
+        baseUrl: pick('github', env.GITHUB_API_URL ?? 'https://api.github.com', `${sandboxUrl}/github`),
+        token: pick('github', env.GITHUB_TOKEN ?? '', SANDBOX_CREDENTIALS.github),
+        org: env.GITHUB_ORG ?? SANDBOX_DEFAULTS.githubOrg,
+        templateOwner,
+        templateRepo,
+      },
+      vercel: {
+        mode: modes.vercel,
+        baseUrl: pick('vercel', env.VERCEL_API_URL ?? 'https://api.vercel.com', `${sandboxUrl}/vercel`),
+        token: pick('vercel', env.VERCEL_TOKEN ?? '', SANDBOX_CREDENTIALS.vercel),
+        ...(env.VERCEL_TEAM_ID ? { teamId: env.VERCEL_TEAM_ID } : {}),
+      },
+      n8n: {
+        mode: modes.n8n,
+        baseUrl: pick('n8n', normaliseN8nHost(env.N8N_HOST ?? ''), `${sandboxUrl}/n8n`),
+        apiKey: pick('n8n', env.N8N_API_KEY ?? '', SANDBOX_CREDENTIALS.n8n),
+      },
+      gitea: {
+        mode: modes.gitea,
+        baseUrl: pick('gitea', (env.GITEA_URL ?? '').replace(/\/+$/, ''), `${sandboxUrl}/gitea`),
+        token: pick('gitea', env.GITEA_TOKEN ?? '', SANDBOX_CREDENTIALS.gitea),
+        backupOwner,
+        backupRepo,
+      },
+    },
+  };
+}
+
+/** `N8N_HOST` may be a bare host (https) or a full URL such as http://127.0.0.1:5678. */
+export function normaliseN8nHost(host: string): string {
+  if (!host) return '';
+  const withScheme = /^https?:\/\//i.test(host) ? host : `https://${host}`;
+  return withScheme.replace(/\/+$/, '');
+}
+
+export function parseApiTokens(value: string): ApiToken[] | string {
+  const tokens: ApiToken[] = [];
+  for (const pair of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const i = pair.indexOf(':');
+    const role = i > 0 ? pair.slice(0, i) : '';
+    const token = i > 0 ? pair.slice(i + 1) : '';
+    if (role !== 'admin' && role !== 'viewer') return `"${role || pair.slice(0, 12)}…" is not a role (admin or viewer)`;
+    if (token.length < 16) return `the ${role} token must be at least 16 characters`;
+    tokens.push({ role, token });
+  }
+  if (!tokens.length) return 'no role:token pair';
+  return tokens;
+}
+
+function parseEncryptionKey(value: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  const b = Buffer.from(value, 'base64');
+  return b.length === 32 ? b : undefined;
+}

@@ -1,0 +1,75 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ProviderName } from '../../config/config.js';
+
+export interface SandboxRequest {
+  method: string;
+  /** The path after the provider prefix, as the official API sees it. */
+  path: string;
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON body, or undefined. */
+  body: unknown;
+}
+
+export interface SandboxResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (req: SandboxRequest) => SandboxResponse | Promise<SandboxResponse>;
+
+export interface OperationDef {
+  /** The official operationId from ../shared/contracts (or a documented stand-in for undocumented routes). */
+  operationId: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Express 5 path after the provider prefix, e.g. `/v1/projects/:ref`, `/repos/:owner/:repo/contents/*path`. */
+  path: string;
+  /** Base latency in ms before time scaling. */
+  latencyMs?: number;
+  /** Routes that skip the provider's auth check (an n8n production webhook). */
+  public?: boolean;
+  handler: Handler;
+}
+
+/** Helpers the framework gives each emulator. */
+export interface EmulatorRuntime {
+  /** Milliseconds scaled by SANDBOX_TIME_SCALE. */
+  scale(ms: number): number;
+  now(): number;
+  /** Whether provider rate limits are enforced (on in benchmarks and chaos runs). */
+  rateLimits: boolean;
+  /** A fault rule may ask an emulator for behaviour of its own (INIT_FAILED, deployment ERROR). */
+  takeFault(provider: ProviderName, operationId: string, fault: string): boolean;
+}
+
+export interface ProviderEmulator {
+  name: ProviderName;
+  /** URL prefix, e.g. `/supabase`. */
+  prefix: string;
+  operations: OperationDef[];
+  /** Undefined when the credential is right; otherwise the provider's own 401 answer. */
+  authenticate(req: SandboxRequest): SandboxResponse | undefined;
+  /** The provider's error envelope for a status (used for faults and unknown routes). */
+  errorResponse(status: number, message: string): SandboxResponse;
+  /** The provider's answer to a body that is not JSON. */
+  malformedBody?(): SandboxResponse;
+  /** A rate-limit answer when the request is over the provider's limit, else undefined. */
+  rateLimit?(req: SandboxRequest, operationId: string): SandboxResponse | undefined;
+  /** Headers added to every answer (GitHub's x-ratelimit-*). */
+  commonHeaders?(req: SandboxRequest): Record<string, string>;
+  state(): unknown;
+  reset(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export interface EmulatorDeps {
+  runtime: EmulatorRuntime;
+  /** The Postgres server sandbox Supabase projects live on. */
+  databaseUrl: string;
+  /** The sandbox's own base URL, e.g. http://127.0.0.1:4010 (for URLs the emulators hand out). */
+  publicUrl: string;
+}
+
+export type EmulatorFactory = (deps: EmulatorDeps) => ProviderEmulator;

@@ -1,0 +1,221 @@
+import express, { type Request, type Response, type NextFunction } from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ProviderName } from '../../config/config.js';
+import type { Logger } from '../../shared/logger.js';
+import { CallLog } from './call-log.js';
+import { FaultBook, TRANSPORT_FAULTS, faultRulesBody, type TransportFault } from './faults.js';
+import type { EmulatorFactory, EmulatorRuntime, OperationDef, ProviderEmulator, SandboxRequest, SandboxResponse } from './emulator.types.js';
+
+export interface SandboxOptions {
+  port: number;
+  host?: string;
+  databaseUrl: string;
+  timeScale: number;
+  rateLimits: boolean;
+  logger: Logger;
+  emulators: EmulatorFactory[];
+}
+
+export interface RunningSandbox {
+  url: string;
+  faults: FaultBook;
+  calls: CallLog;
+  emulators: ProviderEmulator[];
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+/** How long a `timeout` fault holds a request before dropping it (before scaling). */
+const TIMEOUT_HOLD_MS = 120_000;
+
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  const host = options.host ?? '127.0.0.1';
+  const faults = new FaultBook();
+  const calls = new CallLog();
+  const runtime: EmulatorRuntime = {
+    scale: (ms) => Math.max(0, Math.round(ms * options.timeScale)),
+    now: () => Date.now(),
+    rateLimits: options.rateLimits,
+    takeFault: (provider, operationId, fault) => faults.take(provider, operationId, [fault]) !== undefined,
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(express.raw({ type: () => true, limit: '5mb' }));
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(options.port, host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const emulators = options.emulators.map((make) => make({ runtime, databaseUrl: options.databaseUrl, publicUrl: url }));
+
+  // Admin routes: loopback only, whatever address the server is bound to.
+  const admin = express.Router();
+  admin.use((req, res, next) => {
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return void res.status(403).json({ error: 'sandbox admin routes are loopback only' });
+    next();
+  });
+  admin.use(express.json());
+  admin.get('/state', (_req, res) => {
+    res.json(Object.fromEntries(emulators.map((e) => [e.name, e.state()])));
+  });
+  admin.get('/calls', (_req, res) => void res.json(calls.list()));
+  admin.get('/faults', (_req, res) => void res.json({ rules: faults.list() }));
+  admin.post('/faults', (req, res) => {
+    const parsed = faultRulesBody.safeParse(parseJson(req.body));
+    if (!parsed.success) {
+      return void res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: 'bad fault rules', details: parsed.error.issues } });
+    }
+    faults.add(parsed.data.rules);
+    res.status(201).json({ rules: faults.list() });
+  });
+  admin.delete('/faults', (_req, res) => {
+    faults.clear();
+    res.status(204).end();
+  });
+  admin.post('/reset', async (_req, res, next) => {
+    try {
+      faults.clear();
+      calls.clear();
+      for (const e of emulators) await e.reset();
+      res.status(204).end();
+    } catch (e) {
+      next(e);
+    }
+  });
+  app.use('/_sandbox', admin);
+
+  for (const emulator of emulators) {
+    const router = express.Router();
+    for (const op of emulator.operations) {
+      const method = op.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+      router[method](op.path, (req, res) => void serve(emulator, op, req, res));
+    }
+    router.use((req, res) => {
+      const r = emulator.errorResponse(404, 'Not Found');
+      calls.add({ provider: emulator.name, operationId: 'unknown', method: req.method, path: `${emulator.prefix}${req.path}`, status: r.status, at: new Date().toISOString() });
+      send(res, r);
+    });
+    app.use(emulator.prefix, router);
+  }
+  app.use((_req, res) => void res.status(404).json({ error: 'no such sandbox route' }));
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    options.logger.error({ err }, 'sandbox error');
+    if (!res.headersSent) res.status(500).json({ error: 'sandbox internal error' });
+  });
+
+  async function serve(emulator: ProviderEmulator, op: OperationDef, req: Request, res: Response): Promise<void> {
+    const sreq = toSandboxRequest(req);
+    const record = (status: number, fault?: string) =>
+      calls.add({
+        provider: emulator.name,
+        operationId: op.operationId,
+        method: req.method,
+        path: `${emulator.prefix}${req.path}`,
+        status,
+        ...(fault ? { fault } : {}),
+        at: new Date().toISOString(),
+      });
+    try {
+      const common = emulator.commonHeaders?.(sreq) ?? {};
+      const answer = (r: SandboxResponse, fault?: string) => {
+        record(r.status, fault);
+        send(res, { ...r, headers: { ...common, ...r.headers } });
+      };
+      if (!op.public) {
+        const denied = emulator.authenticate(sreq);
+        if (denied) return answer(denied);
+      }
+      if (emulator.rateLimit) {
+        const limited = emulator.rateLimit(sreq, op.operationId);
+        if (limited) return answer(limited);
+      }
+      if (sreq.body instanceof BadJson) {
+        return answer(emulator.malformedBody?.() ?? emulator.errorResponse(400, 'malformed JSON body'));
+      }
+      const rule = faults.take(emulator.name, op.operationId, TRANSPORT_FAULTS);
+      const fault = rule?.fault as TransportFault | undefined;
+      if (op.latencyMs) await sleep(runtime.scale(op.latencyMs));
+      switch (fault) {
+        case 'http500':
+          return answer(emulator.errorResponse(500, 'Internal Server Error (sandbox fault)'), fault);
+        case 'http502':
+          return answer(emulator.errorResponse(502, 'Bad Gateway (sandbox fault)'), fault);
+        case 'http429':
+          return answer(rateLimited(emulator), fault);
+        case 'http4xx':
+          return answer(emulator.errorResponse(rule?.status ?? 400, 'Bad Request (sandbox fault)'), fault);
+        case 'reset':
+          record(0, fault);
+          return void req.socket.destroy();
+        case 'timeout': {
+          record(0, fault);
+          const timer = setTimeout(() => req.socket.destroy(), runtime.scale(TIMEOUT_HOLD_MS));
+          req.socket.once('close', () => clearTimeout(timer));
+          return;
+        }
+        case 'lost-response':
+          await op.handler(sreq);
+          record(0, fault);
+          return void req.socket.destroy();
+        default:
+          return answer(await op.handler(sreq));
+      }
+    } catch (err) {
+      options.logger.error({ err, operationId: op.operationId }, 'emulator handler failed');
+      record(500);
+      if (!res.headersSent) send(res, emulator.errorResponse(500, 'emulator error'));
+    }
+  }
+
+  return {
+    url,
+    faults,
+    calls,
+    emulators,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const e of emulators) await e.close?.();
+    },
+  };
+}
+
+function rateLimited(emulator: ProviderEmulator): SandboxResponse {
+  const r = emulator.errorResponse(429, 'Too Many Requests (sandbox fault)');
+  return { ...r, headers: { 'retry-after': '1', ...r.headers } };
+}
+
+class BadJson {}
+
+function parseJson(raw: unknown): unknown {
+  if (!Buffer.isBuffer(raw) || raw.length === 0) return raw instanceof Buffer ? undefined : raw;
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    return new BadJson();
+  }
+}
+
+function toSandboxRequest(req: Request): SandboxRequest {
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.params as Record<string, string | string[]>)) {
+    params[k] = Array.isArray(v) ? v.join('/') : v;
+  }
+  const query: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.query)) query[k] = Array.isArray(v) ? String(v[0]) : typeof v === 'string' ? v : undefined;
+  return { method: req.method, path: req.path, params, query, headers: req.headers, body: parseJson(req.body) };
+}
+
+function send(res: Response, r: SandboxResponse): void {
+  if (r.headers) for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
+  if (r.body === undefined) return void res.status(r.status).end();
+  if (typeof r.body === 'string') return void res.status(r.status).send(r.body);
+  res.status(r.status).json(r.body);
+}
+
+const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());

@@ -1,0 +1,96 @@
+/**
+ * One error type for the whole product. Every error carries a stable string `code`
+ * and says whether trying again can help (`retryable`). After an error has crossed
+ * Redis (a failed job's reason), match on `code`, never on `instanceof`.
+ */
+export type ErrorCode =
+  // request and API
+  | 'VALIDATION_FAILED'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'CLIENT_ALREADY_PROVISIONED'
+  | 'CLIENT_NEEDS_ATTENTION'
+  | 'INVALID_STATE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL'
+  // configuration
+  | 'CONFIG_INVALID'
+  // providers
+  | 'PROVIDER_AUTH_FAILED'
+  | 'PROVIDER_FORBIDDEN'
+  | 'PROVIDER_RATE_LIMITED'
+  | 'PROVIDER_UNAVAILABLE'
+  | 'PROVIDER_TIMEOUT'
+  | 'PROVIDER_NOT_FOUND'
+  | 'PROVIDER_CONFLICT'
+  | 'PROVIDER_REJECTED'
+  | 'PROVIDER_BAD_RESPONSE'
+  // steps
+  | 'RESOURCE_FAILED'
+  | 'RESOURCE_NOT_READY'
+  | 'VERIFICATION_FAILED'
+  | 'DEPENDENCY_FAILED'
+  | 'SECRET_UNAVAILABLE'
+  | 'STEP_CRASHED';
+
+export interface ErrorOptions {
+  retryable?: boolean;
+  cause?: unknown;
+  details?: Record<string, unknown>;
+  /** For rate limits: how long the provider asked us to wait. */
+  retryAfterMs?: number;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly details?: Record<string, unknown>;
+  readonly retryAfterMs?: number;
+
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    if (options.details) this.details = options.details;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError =>
+  e instanceof Error && typeof (e as Partial<AppError>).code === 'string' && 'retryable' in e;
+
+/** The error as it is stored and shown: no stack, no cause, nothing secret. */
+export interface ErrorView {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+export function toErrorView(e: unknown): ErrorView {
+  if (isAppError(e)) return { code: e.code, message: e.message, retryable: e.retryable };
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: 'INTERNAL', message, retryable: true };
+}
+
+/**
+ * A failed job's reason is `CODE|retryable|message` so that the code survives Redis.
+ * BullMQ keeps only the message of the thrown error.
+ */
+export function encodeReason(e: unknown): string {
+  const v = toErrorView(e);
+  return `${v.code}|${v.retryable ? 'retryable' : 'final'}|${v.message}`;
+}
+
+export function decodeReason(reason: string | undefined): ErrorView | undefined {
+  if (!reason) return undefined;
+  const m = /^([A-Z_]+)\|(retryable|final)\|([\s\S]*)$/.exec(reason);
+  if (m) return { code: m[1]!, retryable: m[2] === 'retryable', message: m[3]! };
+  if (/stalled more than allowable limit/i.test(reason)) {
+    return { code: 'STEP_CRASHED', message: 'the worker running this step died twice', retryable: true };
+  }
+  return { code: 'INTERNAL', message: reason, retryable: true };
+}
