@@ -25,8 +25,9 @@ const url = z.url();
 const base = z.object({
   PORT: port.default(3000),
   SANDBOX_PORT: port.default(4010),
+  SANDBOX_HOST: z.string().min(1).default('127.0.0.1'),
   SANDBOX_URL: url.optional(),
-  SANDBOX_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
+  SANDBOX_TIME_SCALE: z.coerce.number().positive().max(100).default(1),
   SANDBOX_RATE_LIMITS: z.enum(['on', 'off']).default('off'),
   REDIS_URL: url.default('redis://127.0.0.1:6379'),
   DATABASE_URL: url.default('postgres://postgres@127.0.0.1:5432/postgres'),
@@ -99,7 +100,7 @@ export interface Config {
   apiTokenGenerated: boolean;
   encryptionKey: Buffer;
   encryptionKeyGenerated: boolean;
-  sandbox: { port: number; url: string; timeScale: number; rateLimits: boolean };
+  sandbox: { port: number; host: string; url: string; timeScale: number; rateLimits: boolean };
   worker: {
     concurrency: number;
     stepAttempts: number;
@@ -219,7 +220,7 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
     apiTokenGenerated,
     encryptionKey,
     encryptionKeyGenerated,
-    sandbox: { port: env.SANDBOX_PORT, url: sandboxUrl, timeScale: env.SANDBOX_TIME_SCALE, rateLimits: env.SANDBOX_RATE_LIMITS === 'on' },
+    sandbox: { port: env.SANDBOX_PORT, host: env.SANDBOX_HOST, url: sandboxUrl, timeScale: env.SANDBOX_TIME_SCALE, rateLimits: env.SANDBOX_RATE_LIMITS === 'on' },
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
       stepAttempts: env.STEP_ATTEMPTS,

@@ -34,7 +34,8 @@ export type ErrorCode =
   | 'VERIFICATION_FAILED'
   | 'DEPENDENCY_FAILED'
   | 'SECRET_UNAVAILABLE'
-  | 'STEP_CRASHED';
+  | 'STEP_CRASHED'
+  | 'ROLLBACK_INCOMPLETE';
 
 export interface ErrorOptions {
   retryable?: boolean;

@@ -3,7 +3,8 @@ import type { ResourceNames } from '../shared/names.js';
 import type { ProviderClients } from '../providers/provider-clients.js';
 import type { ProvidersConfig } from '../config/config.js';
 
-export type StepName = 'supabase' | 'database' | 'github' | 'vercel' | 'n8n' | 'backup';
+import type { StepName } from './step-graph.js';
+export type { StepName };
 export type Tier = 'starter' | 'professional' | 'enterprise';
 
 export interface ProvisionRequest {

@@ -1,0 +1,33 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../shared/logger.js';
+import { assertRedisReachable } from '../shared/redis.js';
+import { createQueues } from '../runs/queues.js';
+import { RunStore } from '../runs/run-store.js';
+import { createApp } from './app.js';
+
+export interface ApiServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApi(config: Config, logger: Logger, host = '0.0.0.0'): Promise<ApiServer> {
+  await assertRedisReachable(config.redisUrl);
+  const queues = createQueues(config.redisUrl, config.queuePrefix);
+  const store = new RunStore(queues.connection, config.queuePrefix);
+  const app = createApp({ config, queues, store, logger });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      server.closeIdleConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await queues.close();
+    },
+  };
+}

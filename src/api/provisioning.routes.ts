@@ -1,0 +1,62 @@
+import { Router, type Request } from 'express';
+import { AppError } from '../shared/errors.js';
+import { clientKey } from '../shared/names.js';
+import { retryRun, startRollback, startRun, type RunCommandDeps } from '../runs/run-commands.js';
+import { viewRun } from '../runs/run-view.js';
+import type { ProvisionRequest } from '../steps/step.types.js';
+import { requireAdmin } from './auth.js';
+import { listQuery, provisioningBody, runIdParam } from './provisioning.schema.js';
+
+export interface ProvisioningRoutesDeps extends RunCommandDeps {
+  allowLoopbackCallbacks: boolean;
+}
+
+/** Thin routes: parse, call one command, answer. Nothing here talks to a provider. */
+export function provisioningRoutes(deps: ProvisioningRoutesDeps): Router {
+  const router = Router();
+  const body = provisioningBody({ allowLoopbackHttp: deps.allowLoopbackCallbacks });
+  const statusUrl = (req: Request, runId: string) => `${req.baseUrl}/${runId}`;
+
+  router.post('/', requireAdmin, async (req, res) => {
+    const request = body.parse(req.body ?? {}) as ProvisionRequest;
+    const result = await startRun(deps, request);
+    if (result.kind === 'provisioned') {
+      throw new AppError('CLIENT_ALREADY_PROVISIONED', `client ${request.clientId} is already provisioned`, { details: { runId: result.runId } });
+    }
+    if (result.kind === 'needs_attention') {
+      throw new AppError('CLIENT_NEEDS_ATTENTION', `client ${request.clientId} has a run whose rollback failed; retry its rollback first`, {
+        details: { runId: result.runId },
+      });
+    }
+    res.status(202).location(statusUrl(req, result.runId)).json({ runId: result.runId, statusUrl: statusUrl(req, result.runId), existing: result.kind === 'in_flight' });
+  });
+
+  router.get('/', async (req, res) => {
+    const q = listQuery.parse(req.query);
+    const runs = await deps.store.list(q.clientId === undefined ? undefined : clientKey(q.clientId), q.limit);
+    res.json({ runs: await Promise.all(runs.map((r) => viewRun(deps.queues, r))) });
+  });
+
+  router.get('/:runId', async (req, res) => {
+    const run = await loadRun(deps, String(req.params.runId));
+    res.json(await viewRun(deps.queues, run));
+  });
+
+  router.post('/:runId/retry', requireAdmin, async (req, res) => {
+    const run = await retryRun(deps, (await loadRun(deps, String(req.params.runId))).runId);
+    res.status(202).json({ runId: run.runId, state: run.state, statusUrl: statusUrl(req, run.runId) });
+  });
+
+  router.post('/:runId/rollback', requireAdmin, async (req, res) => {
+    const run = await startRollback(deps, (await loadRun(deps, String(req.params.runId))).runId);
+    res.status(202).json({ runId: run.runId, state: run.state, statusUrl: statusUrl(req, run.runId) });
+  });
+
+  return router;
+}
+
+async function loadRun(deps: RunCommandDeps, runId: string) {
+  const run = runIdParam.safeParse(runId).success ? await deps.store.get(runId) : undefined;
+  if (!run) throw new AppError('NOT_FOUND', `no run ${runId.slice(0, 64)}`);
+  return run;
+}

@@ -1,0 +1,42 @@
+import { loadConfig, PROVIDER_NAMES } from './config/config.js';
+import { createLogger } from './shared/logger.js';
+import { runMain } from './shared/process.js';
+import { startApi } from './api/api-server.js';
+import { startWorkers } from './worker/worker-runtime.js';
+import { startConfiguredSandbox } from './sandbox/sandbox-runtime.js';
+
+/**
+ * `npm start`: sandbox, worker and API in one process, to try the product on one
+ * machine. Without API_TOKENS it makes an admin token and prints it once; without
+ * ENCRYPTION_KEY it makes one for this process only.
+ */
+await runMain('client-provisioner', async () => {
+  const config = loadConfig({ roles: ['api', 'worker', 'sandbox'], generateMissingSecrets: true });
+  const logger = createLogger(config.logLevel, 'provisioner');
+  const emulated = PROVIDER_NAMES.filter((p) => config.providers[p].mode === 'sandbox');
+  const sandbox = emulated.length ? await startConfiguredSandbox(config, logger) : undefined;
+  const worker = await startWorkers(config, logger);
+  const api = await startApi(config, logger);
+
+  const lines = [
+    '',
+    `  API        ${api.url}/api/provisioning`,
+    `  Dashboard  ${api.url}/admin/queues   (any user name, the token as password)`,
+    sandbox ? `  Sandbox    ${sandbox.url}   (emulating: ${emulated.join(', ')}; state at ${sandbox.url}/_sandbox/state)` : '  Sandbox    off (all providers live)',
+    config.apiTokenGenerated ? `  Admin token (shown once): ${config.apiTokens[0]!.token}` : '  Tokens     from API_TOKENS',
+    config.encryptionKeyGenerated ? '  ENCRYPTION_KEY not set: a key was made for this process; runs in flight cannot resume after a restart.' : '',
+    '',
+    `  curl -sX POST ${api.url}/api/provisioning -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
+    `       -d '{"clientId":"acme","clientName":"Acme Ltd","orgEmail":"ops@acme.test","tier":"professional"}'`,
+    '',
+  ];
+  process.stdout.write(lines.filter((l) => l !== undefined).join('\n') + '\n');
+
+  return {
+    async close() {
+      await api.close();
+      await worker.close();
+      await sandbox?.close();
+    },
+  };
+});

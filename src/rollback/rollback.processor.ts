@@ -1,0 +1,109 @@
+import type { Job } from 'bullmq';
+import type { Logger } from '../shared/logger.js';
+import { AppError } from '../shared/errors.js';
+import { resourceNames } from '../shared/names.js';
+import { stepJob, type RunCommandDeps } from '../runs/run-commands.js';
+import type { CompensationRecord, RollbackJobData, RunRecord } from '../runs/run.types.js';
+import { rollbackOrder, stepNode, type StepName } from '../steps/step-graph.js';
+import type { Resources, StepDefinition } from '../steps/step.types.js';
+import { createCompensationContext, type ContextDeps } from '../worker/step-context.js';
+import { runCompensation } from './compensation-runner.js';
+
+export interface RollbackDeps extends RunCommandDeps, ContextDeps {
+  steps: ReadonlyMap<string, StepDefinition>;
+  compensation: { attempts: number; backoffMs: number };
+  logger: Logger;
+  notify?: (runId: string) => Promise<void>;
+}
+
+const SETTLED = new Set(['completed', 'failed', 'unknown']);
+
+/**
+ * Undoes a run in reverse dependency order (SPEC 4.6). It starts only once every step
+ * job of the run has stopped; each compensation finds its resource by recorded id and
+ * by derived name, is retried with backoff, and one failing does not stop the others.
+ * Progress is kept in the run record, so a crashed or repeated rollback resumes and
+ * does not undo twice.
+ */
+export async function processRollback(deps: RollbackDeps, job: Job<RollbackJobData>, signal?: AbortSignal): Promise<{ state: string }> {
+  const { runId, rollback } = job.data;
+  const log = deps.logger.child({ runId, jobId: job.id, rollback });
+  const run = await deps.store.get(runId);
+  if (!run || run.state !== 'rolling_back' || run.rollbacks !== rollback) return { state: run?.state ?? 'missing' };
+
+  const jobs = new Map<StepName, Job | undefined>();
+  for (const step of rollbackOrder()) {
+    const sj = await stepJob(deps, run, step);
+    const state = sj ? await sj.getState() : 'unknown';
+    if (!SETTLED.has(state)) throw new AppError('INVALID_STATE', `step ${step} is still ${state}; rollback waits for it`, { retryable: true });
+    jobs.set(step, sj);
+  }
+
+  const results = new Map<StepName, CompensationRecord>();
+  for (const step of rollbackOrder()) {
+    const prior = run.compensations[step];
+    if (prior?.state === 'compensated') {
+      results.set(step, prior);
+      continue;
+    }
+    const sj = jobs.get(step);
+    const node = stepNode(step);
+    if (!sj || !touched(sj)) continue; // never started: it created nothing
+    if (node.undo !== 'compensate') continue; // undone with its parent, below
+    const recorded: Resources = (sj.data as { resources?: Resources }).resources ?? {};
+    const ctx = createCompensationContext(deps, run, step, recorded, signal);
+    const attempt = await runCompensation(deps.steps.get(step)!, ctx, deps.compensation);
+    const record: CompensationRecord = attempt.ok
+      ? { state: 'compensated', outcome: attempt.outcome ?? 'deleted', attempts: attempt.attempts, finishedAt: new Date().toISOString() }
+      : {
+          state: 'compensation_failed',
+          attempts: attempt.attempts,
+          ...(attempt.error ? { error: attempt.error } : {}),
+          left: { ...recorded, name: leftName(run, step) },
+          finishedAt: new Date().toISOString(),
+        };
+    results.set(step, record);
+    await deps.store.setCompensation(runId, step, record);
+    log.info({ step, state: record.state, outcome: record.outcome }, 'compensation finished');
+  }
+
+  for (const step of rollbackOrder()) {
+    const node = stepNode(step);
+    const sj = jobs.get(step);
+    if (node.undo === 'compensate' || !sj || !touched(sj) || run.compensations[step]?.state === 'compensated') continue;
+    const parent = results.get(node.undo.with as StepName);
+    if (!parent) continue;
+    const record: CompensationRecord =
+      parent.state === 'compensated'
+        ? { state: 'compensated', outcome: 'undone_with_parent', attempts: 0, finishedAt: new Date().toISOString() }
+        : { state: 'compensation_failed', attempts: 0, error: { code: 'DEPENDENCY_FAILED', message: `left with the ${node.undo.with} resource`, retryable: true }, finishedAt: new Date().toISOString() };
+    results.set(step, record);
+    await deps.store.setCompensation(runId, step, record);
+  }
+
+  const failed = [...results.entries()].filter(([, r]) => r.state === 'compensation_failed').map(([s]) => s);
+  const finishedAt = new Date().toISOString();
+  if (failed.length) {
+    const error = { code: 'ROLLBACK_INCOMPLETE', message: `compensation failed for ${failed.join(', ')}; retry the rollback`, retryable: true };
+    await deps.store.transition(runId, ['rolling_back'], 'rollback_failed', { finishedAt, error: { ...error, ...(run.error?.step ? { step: run.error.step } : {}) } });
+    log.error({ failed }, 'rollback incomplete');
+  } else {
+    await deps.store.transition(runId, ['rolling_back'], 'rolled_back', { finishedAt });
+    log.info('run rolled back');
+  }
+  await deps.notify?.(runId).catch((err: unknown) => log.warn({ err }, 'callback failed'));
+  return { state: failed.length ? 'rollback_failed' : 'rolled_back' };
+}
+
+/**
+ * A step that got past its checks (it marks its job data with `resources` before it
+ * calls any provider) may have created something, even if it then failed or crashed.
+ */
+function touched(job: Job): boolean {
+  return (job.data as { resources?: Resources }).resources !== undefined;
+}
+
+function leftName(run: RunRecord, step: StepName): string {
+  const n = resourceNames(run.request.clientId, run.request.clientName);
+  return { supabase: n.supabaseProject, database: n.supabaseProject, github: n.githubRepo, vercel: n.vercelProject, n8n: n.n8nWorkflow, backup: n.backupPath }[step];
+}

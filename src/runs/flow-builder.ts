@@ -1,0 +1,68 @@
+import type { FlowJob } from 'bullmq';
+import { STEP_GRAPH, sinkSteps, stepNode, type StepName } from '../steps/step-graph.js';
+import type { ProvisionRequest } from '../steps/step.types.js';
+import { PROVISION_QUEUE } from './queues.js';
+import type { FinalizeJobData, StepJobData } from './run.types.js';
+
+export interface FlowOptions {
+  stepAttempts: number;
+  stepBackoffMs: number;
+}
+
+/** What a step carries over from an earlier generation: its checkpoint and attempts spent. */
+export type Carried = Pick<StepJobData, 'resources' | 'sealed' | 'priorAttempts'>;
+
+export const stepJobId = (runId: string, generation: number, step: StepName | 'finalize') => `${runId}-g${generation}-${step}`;
+export const rollbackJobId = (runId: string, rollback: number) => `${runId}-rollback-${rollback}`;
+
+/**
+ * The run's BullMQ flow, derived from the step graph: a `finalize` root over the steps
+ * no other step needs; each step's children are the steps it needs. Every node has a
+ * fixed id, so adding the same flow twice is a no-op. Steps carry
+ * `ignoreDependencyOnFailure`, so each parent runs only once all its children have
+ * stopped, and `finalize` runs exactly once, after everything below it has stopped.
+ *
+ * `include` limits the tree to the steps still to do (a retry); a step left out has
+ * already succeeded and its output is read from its earlier job.
+ */
+export function buildFlow(
+  runId: string,
+  generation: number,
+  request: ProvisionRequest,
+  options: FlowOptions,
+  include: ReadonlySet<StepName> = new Set(STEP_GRAPH.map((s) => s.name)),
+  carried: Partial<Record<StepName, Carried>> = {},
+): FlowJob {
+  const node = (step: StepName): FlowJob[] => {
+    const children = (stepNode(step).needs as readonly StepName[]).flatMap(node);
+    if (!include.has(step)) return children;
+    const data: StepJobData = { runId, step, generation, request, ...carried[step] };
+    return [
+      {
+        name: step,
+        queueName: PROVISION_QUEUE,
+        data,
+        opts: {
+          jobId: stepJobId(runId, generation, step),
+          ignoreDependencyOnFailure: true,
+          attempts: options.stepAttempts,
+          backoff: { type: 'provider', delay: options.stepBackoffMs },
+        },
+        ...(children.length ? { children } : {}),
+      },
+    ];
+  };
+  const finalizeData: FinalizeJobData = { runId, generation };
+  return {
+    name: 'finalize',
+    queueName: PROVISION_QUEUE,
+    data: finalizeData,
+    opts: { jobId: stepJobId(runId, generation, 'finalize'), attempts: 10, backoff: { type: 'exponential', delay: 1000 } },
+    children: sinkSteps().flatMap(node),
+  };
+}
+
+/** The job ids a flow built with `include` holds. */
+export function flowStepJobs(runId: string, generation: number, include: Iterable<StepName>): Partial<Record<StepName, string>> {
+  return Object.fromEntries([...include].map((s) => [s, stepJobId(runId, generation, s)]));
+}

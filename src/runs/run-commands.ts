@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { Job } from 'bullmq';
+import { AppError } from '../shared/errors.js';
+import { clientKey } from '../shared/names.js';
+import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
+import type { ProvisionRequest } from '../steps/step.types.js';
+import { buildFlow, flowStepJobs, rollbackJobId, type Carried, type FlowOptions } from './flow-builder.js';
+import type { Queues } from './queues.js';
+import type { RunStore } from './run-store.js';
+import type { RollbackJobData, RunRecord, StepJobData } from './run.types.js';
+
+/**
+ * What can be done to a run: start, retry from the failed step, roll back. Shared by
+ * the API and the worker; every change of state is a compare-and-set in the store,
+ * and every enqueue uses fixed job ids, so repeating a command is harmless.
+ */
+export interface RunCommandDeps {
+  store: RunStore;
+  queues: Queues;
+  flow: FlowOptions;
+}
+
+export type StartResult =
+  | { kind: 'created' | 'in_flight'; runId: string }
+  | { kind: 'provisioned' | 'needs_attention'; runId: string };
+
+export async function startRun(deps: RunCommandDeps, request: ProvisionRequest): Promise<StartResult> {
+  const runId = randomUUID();
+  const claim = await deps.store.claim(runId, clientKey(request.clientId), request);
+  if (claim.kind === 'created') {
+    await enqueueFirstFlow(deps, claim.runId, request);
+  } else if (claim.kind === 'in_flight') {
+    // A process may have died between claiming and enqueueing: adding the same
+    // first flow again is a no-op when it exists, and repairs the run when it does not.
+    const run = await deps.store.get(claim.runId);
+    if (run?.state === 'queued' && run.generation === 1) await enqueueFirstFlow(deps, run.runId, run.request);
+  }
+  return claim;
+}
+
+async function enqueueFirstFlow(deps: RunCommandDeps, runId: string, request: ProvisionRequest): Promise<void> {
+  await deps.store.setStepJobs(runId, flowStepJobs(runId, 1, STEP_NAMES));
+  await deps.queues.flows.add(buildFlow(runId, 1, request, deps.flow));
+}
+
+/** Resume a failed run from the steps that did not succeed; the ones that did are not run again. */
+export async function retryRun(deps: RunCommandDeps, runId: string): Promise<RunRecord> {
+  const run = await requireRun(deps, runId);
+  if (run.state !== 'failed') throw invalidState(run, 'retry', ['failed']);
+  const todo = new Set<StepName>();
+  const carried: Partial<Record<StepName, Carried>> = {};
+  for (const step of STEP_NAMES) {
+    const job = await stepJob(deps, run, step);
+    if (job && (await job.getState()) === 'completed') continue;
+    todo.add(step);
+    if (job) {
+      carried[step] = {
+        ...(job.data.resources ? { resources: job.data.resources } : {}),
+        ...(job.data.sealed ? { sealed: job.data.sealed } : {}),
+        priorAttempts: (job.data.priorAttempts ?? 0) + (job.attemptsStarted ?? job.attemptsMade),
+      };
+    }
+  }
+  const moved = await deps.store.transition(runId, ['failed'], 'queued', { error: null }, 'generation');
+  if (!moved.ok) throw invalidState({ ...run, state: moved.previous ?? run.state }, 'retry', ['failed']);
+  const generation = moved.counter;
+  await deps.store.setStepJobs(runId, flowStepJobs(runId, generation, todo));
+  await deps.queues.flows.add(buildFlow(runId, generation, run.request, deps.flow, todo, carried));
+  return (await deps.store.get(runId))!;
+}
+
+export const ROLLBACK_FROM = ['failed', 'succeeded', 'rollback_failed'] as const;
+
+/** Roll back a failed run, tear down a succeeded one, or try a failed rollback again. */
+export async function startRollback(deps: RunCommandDeps, runId: string): Promise<RunRecord> {
+  const run = await requireRun(deps, runId);
+  const moved = await deps.store.transition(runId, ROLLBACK_FROM, 'rolling_back', { error: run.state === 'failed' ? run.error ?? null : null }, 'rollbacks');
+  if (!moved.ok) throw invalidState({ ...run, state: moved.previous ?? run.state }, 'roll back', ROLLBACK_FROM);
+  await enqueueRollback(deps, runId, moved.counter);
+  return (await deps.store.get(runId))!;
+}
+
+/** Adds the rollback job of a run already in `rolling_back` (no-op when it exists). */
+export async function enqueueRollback(deps: RunCommandDeps, runId: string, rollback: number): Promise<void> {
+  const data: RollbackJobData = { runId, rollback };
+  await deps.queues.rollback.add('rollback', data, {
+    jobId: rollbackJobId(runId, rollback),
+    attempts: 20,
+    backoff: { type: 'exponential', delay: 2000 },
+  });
+}
+
+export async function stepJob(deps: Pick<RunCommandDeps, 'queues'>, run: RunRecord, step: StepName): Promise<Job<StepJobData> | undefined> {
+  const id = run.stepJobs[step];
+  return id ? ((await Job.fromId<StepJobData>(deps.queues.provision, id)) ?? undefined) : undefined;
+}
+
+async function requireRun(deps: RunCommandDeps, runId: string): Promise<RunRecord> {
+  const run = await deps.store.get(runId);
+  if (!run) throw new AppError('NOT_FOUND', `no run ${runId}`);
+  return run;
+}
+
+function invalidState(run: RunRecord, action: string, allowed: readonly string[]): AppError {
+  return new AppError('INVALID_STATE', `cannot ${action} a run that is ${run.state} (allowed from: ${allowed.join(', ')})`, {
+    details: { state: run.state },
+  });
+}

@@ -1,0 +1,166 @@
+import type { Redis } from 'ioredis';
+import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
+import type { ProvisionRequest } from '../steps/step.types.js';
+import type { CompensationRecord, RunError, RunRecord, RunState } from './run.types.js';
+
+/**
+ * The run record: one Redis hash per run (state, times, the step job ids, the
+ * compensations), an index from client to its current run, and a per-client list.
+ * Every state change is a compare-and-set in one Lua script, so two processes
+ * can never both move a run (two rollbacks, a retry racing a rollback).
+ */
+const CLAIM = `
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local st = redis.call('HGET', ARGV[2] .. cur, 'state')
+  if st == 'queued' or st == 'running' or st == 'failed' or st == 'rolling_back' then return {'in_flight', cur} end
+  if st == 'succeeded' then return {'provisioned', cur} end
+  if st == 'rollback_failed' then return {'needs_attention', cur} end
+end
+redis.call('HSET', KEYS[2], unpack(ARGV, 4))
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
+return {'created', ARGV[1]}
+`;
+
+const TRANSITION = `
+local st = redis.call('HGET', KEYS[1], 'state')
+if not st then return {0, '', 0} end
+for s in string.gmatch(ARGV[1], '[^,]+') do
+  if s == st then
+    local n = 0
+    if ARGV[3] ~= '' then n = redis.call('HINCRBY', KEYS[1], ARGV[3], 1) end
+    redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 4))
+    return {1, st, n}
+  end
+end
+return {0, st, 0}
+`;
+
+export type ClaimResult = { kind: 'created' | 'in_flight' | 'provisioned' | 'needs_attention'; runId: string };
+
+export interface TransitionResult {
+  ok: boolean;
+  previous: RunState | undefined;
+  /** The new value of the incremented counter, when one was asked for. */
+  counter: number;
+}
+
+export class RunStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private runKey = (runId: string) => `${this.prefix}:run:${runId}`;
+  private clientKey = (key: string) => `${this.prefix}:client:${key}`;
+  private clientRunsKey = (key: string) => `${this.prefix}:client-runs:${key}`;
+  private allRunsKey = () => `${this.prefix}:runs`;
+
+  /** Creates the run unless the client already has one in flight, provisioned, or needing attention. */
+  async claim(runId: string, clientKey: string, request: ProvisionRequest, now = new Date()): Promise<ClaimResult> {
+    const iso = now.toISOString();
+    const fields: Record<string, string> = {
+      runId,
+      clientId: request.clientId,
+      clientKey,
+      state: 'queued',
+      createdAt: iso,
+      updatedAt: iso,
+      request: JSON.stringify(request),
+      generation: '1',
+      rollbacks: '0',
+    };
+    const [kind, id] = (await this.redis.eval(
+      CLAIM,
+      4,
+      this.clientKey(clientKey),
+      this.runKey(runId),
+      this.clientRunsKey(clientKey),
+      this.allRunsKey(),
+      runId,
+      `${this.prefix}:run:`,
+      String(now.getTime()),
+      ...Object.entries(fields).flat(),
+    )) as [ClaimResult['kind'], string];
+    return { kind, runId: id };
+  }
+
+  /** Moves the run to `to` if it is in one of `from`; optionally increments a counter field. */
+  async transition(
+    runId: string,
+    from: readonly RunState[],
+    to: RunState,
+    patch: { error?: RunError | null; startedAt?: string; finishedAt?: string; generation?: number } = {},
+    increment?: 'generation' | 'rollbacks',
+  ): Promise<TransitionResult> {
+    const fields: string[] = ['updatedAt', new Date().toISOString()];
+    if (patch.error !== undefined) fields.push('error', patch.error === null ? '' : JSON.stringify(patch.error));
+    if (patch.startedAt) fields.push('startedAt', patch.startedAt);
+    if (patch.finishedAt) fields.push('finishedAt', patch.finishedAt);
+    const [ok, previous, counter] = (await this.redis.eval(
+      TRANSITION,
+      1,
+      this.runKey(runId),
+      from.join(','),
+      to,
+      increment ?? '',
+      ...fields,
+    )) as [number, string, number];
+    return { ok: ok === 1, previous: (previous || undefined) as RunState | undefined, counter };
+  }
+
+  async setStepJobs(runId: string, jobs: Partial<Record<StepName, string>>): Promise<void> {
+    const fields = Object.entries(jobs).flatMap(([step, id]) => [`job:${step}`, id]);
+    if (fields.length) await this.redis.hset(this.runKey(runId), ...fields);
+  }
+
+  async setCompensation(runId: string, step: StepName, record: CompensationRecord): Promise<void> {
+    await this.redis.hset(this.runKey(runId), `comp:${step}`, JSON.stringify(record), 'updatedAt', new Date().toISOString());
+  }
+
+  async clearCompensations(runId: string): Promise<void> {
+    await this.redis.hdel(this.runKey(runId), ...STEP_NAMES.map((s) => `comp:${s}`));
+  }
+
+  async get(runId: string): Promise<RunRecord | undefined> {
+    const h = await this.redis.hgetall(this.runKey(runId));
+    return h.runId ? toRecord(h) : undefined;
+  }
+
+  /** Runs of a client (or of all clients), newest first. */
+  async list(clientKey: string | undefined, limit = 50): Promise<RunRecord[]> {
+    const key = clientKey === undefined ? this.allRunsKey() : this.clientRunsKey(clientKey);
+    const ids = await this.redis.zrevrange(key, 0, limit - 1);
+    const runs = await Promise.all(ids.map((id) => this.get(id)));
+    return runs.filter((r): r is RunRecord => r !== undefined);
+  }
+}
+
+function toRecord(h: Record<string, string>): RunRecord {
+  const stepJobs: RunRecord['stepJobs'] = {};
+  const compensations: RunRecord['compensations'] = {};
+  for (const step of STEP_NAMES) {
+    const job = h[`job:${step}`];
+    if (job) stepJobs[step] = job;
+    const comp = h[`comp:${step}`];
+    if (comp) compensations[step] = JSON.parse(comp) as CompensationRecord;
+  }
+  return {
+    runId: h.runId!,
+    clientId: h.clientId!,
+    clientKey: h.clientKey!,
+    state: h.state as RunState,
+    createdAt: h.createdAt!,
+    updatedAt: h.updatedAt!,
+    ...(h.startedAt ? { startedAt: h.startedAt } : {}),
+    ...(h.finishedAt ? { finishedAt: h.finishedAt } : {}),
+    request: JSON.parse(h.request!) as ProvisionRequest,
+    ...(h.error ? { error: JSON.parse(h.error) as RunError } : {}),
+    generation: Number(h.generation ?? 1),
+    stepJobs,
+    rollbacks: Number(h.rollbacks ?? 0),
+    compensations,
+  };
+}

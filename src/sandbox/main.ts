@@ -1,0 +1,12 @@
+import { loadConfig } from '../config/config.js';
+import { createLogger } from '../shared/logger.js';
+import { runMain } from '../shared/process.js';
+import { startConfiguredSandbox } from './sandbox-runtime.js';
+
+await runMain('sandbox', async () => {
+  const config = loadConfig({ roles: ['sandbox'] });
+  const logger = createLogger(config.logLevel, 'sandbox');
+  const sandbox = await startConfiguredSandbox(config, logger);
+  logger.info({ url: sandbox.url, timeScale: config.sandbox.timeScale, rateLimits: config.sandbox.rateLimits }, 'sandbox listening');
+  return sandbox;
+});

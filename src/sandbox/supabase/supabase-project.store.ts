@@ -1,0 +1,126 @@
+import { randomInt } from 'node:crypto';
+import { projectDatabaseName } from './project-database.js';
+import { makeProjectKeys, type ProjectKeys } from './supabase-api-keys.js';
+
+/** The project statuses of the contract's enum that the sandbox plays. */
+export type ProjectStatus = 'COMING_UP' | 'ACTIVE_HEALTHY' | 'INIT_FAILED';
+
+export interface SandboxProject {
+  /** V1ProjectRefResponse.id is an integer. */
+  numericId: number;
+  ref: string;
+  name: string;
+  organizationSlug: string;
+  region: string;
+  createdAt: number;
+  /** The project ends INIT_FAILED instead of ACTIVE_HEALTHY (the `init-failed` fault). */
+  initFails: boolean;
+  keys: ProjectKeys;
+}
+
+export interface NewProject {
+  name: string;
+  organizationSlug: string;
+  region: string;
+  initFails: boolean;
+}
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
+/** A Supabase project ref: exactly 20 lowercase letters. */
+export function newProjectRef(): string {
+  let ref = '';
+  for (let i = 0; i < 20; i += 1) ref += LETTERS[randomInt(LETTERS.length)];
+  return ref;
+}
+
+/** In-memory projects; status is computed from the creation time, so no timers run. */
+export class SupabaseProjectStore {
+  private readonly projects = new Map<string, SandboxProject>();
+  private nextId = 1;
+
+  constructor(
+    private readonly now: () => number,
+    /** How long a new project stays COMING_UP, already scaled. */
+    private readonly provisionMs: () => number,
+  ) {}
+
+  /** Reserves a ref no live project uses (the database is created under it before `add`). */
+  freshRef(): string {
+    let ref = newProjectRef();
+    while (this.projects.has(ref)) ref = newProjectRef();
+    return ref;
+  }
+
+  add(ref: string, input: NewProject): SandboxProject {
+    const project: SandboxProject = {
+      numericId: this.nextId++,
+      ref,
+      name: input.name,
+      organizationSlug: input.organizationSlug,
+      region: input.region,
+      createdAt: this.now(),
+      initFails: input.initFails,
+      keys: makeProjectKeys(ref, this.now()),
+    };
+    this.projects.set(ref, project);
+    return project;
+  }
+
+  get(ref: string): SandboxProject | undefined {
+    return this.projects.get(ref);
+  }
+
+  remove(ref: string): SandboxProject | undefined {
+    const project = this.projects.get(ref);
+    this.projects.delete(ref);
+    return project;
+  }
+
+  list(): SandboxProject[] {
+    return [...this.projects.values()];
+  }
+
+  clear(): void {
+    this.projects.clear();
+  }
+
+  status(project: SandboxProject): ProjectStatus {
+    if (this.now() - project.createdAt < this.provisionMs()) return 'COMING_UP';
+    return project.initFails ? 'INIT_FAILED' : 'ACTIVE_HEALTHY';
+  }
+
+  /** `V1ProjectResponse`: what create answers. */
+  view(project: SandboxProject): Record<string, unknown> {
+    return {
+      id: project.ref,
+      ref: project.ref,
+      organization_id: project.organizationSlug,
+      organization_slug: project.organizationSlug,
+      name: project.name,
+      region: project.region,
+      created_at: new Date(project.createdAt).toISOString(),
+      status: this.status(project),
+    };
+  }
+
+  /** `V1ProjectWithDatabaseResponse`: what get and list answer. */
+  viewWithDatabase(project: SandboxProject, dbHost: string): Record<string, unknown> {
+    return {
+      ...this.view(project),
+      database: { host: dbHost, version: '17.4.1.054', postgres_engine: '17', release_channel: 'ga' },
+    };
+  }
+
+  /** What `/_sandbox/state` shows: no keys, no password. */
+  stateView(project: SandboxProject): Record<string, unknown> {
+    return {
+      ref: project.ref,
+      name: project.name,
+      status: this.status(project),
+      region: project.region,
+      organization_slug: project.organizationSlug,
+      database: projectDatabaseName(project.ref),
+    };
+  }
+}

@@ -1,0 +1,22 @@
+import type { Logger } from '../shared/logger.js';
+import type { RunStore } from '../runs/run-store.js';
+
+/**
+ * Tells the requester's `callbackUrl` that a run reached a final state: best effort,
+ * bounded, with the run's id, state and error only (nothing secret, no resources).
+ */
+export function createCallbackNotifier(store: RunStore, logger: Logger, timeoutMs = 5000) {
+  return async (runId: string): Promise<void> => {
+    const run = await store.get(runId);
+    const url = run?.request.callbackUrl;
+    if (!run || !url) return;
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ runId, clientId: run.clientId, state: run.state, error: run.error ?? null }),
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'error',
+    });
+    logger.info({ runId, status: res.status }, 'callback sent');
+  };
+}

@@ -1,0 +1,54 @@
+import type { Job } from 'bullmq';
+import type { Logger } from '../shared/logger.js';
+import { decodeReason } from '../shared/errors.js';
+import { enqueueRollback, startRollback, stepJob, type RunCommandDeps } from '../runs/run-commands.js';
+import type { FinalizeJobData, RunError } from '../runs/run.types.js';
+import { STEP_NAMES } from '../steps/step-graph.js';
+
+export interface FinalizeDeps extends RunCommandDeps {
+  logger: Logger;
+  rollbackOnFailure: 'auto' | 'manual';
+  notify?: (runId: string) => Promise<void>;
+}
+
+/**
+ * The flow's root. BullMQ runs it once every step below it has stopped, so this is
+ * the one place that decides: every step done → `succeeded`; otherwise `failed`,
+ * naming the step that failed first (not the ones that were skipped because of it),
+ * then the rollback when ROLLBACK_ON_FAILURE=auto.
+ */
+export async function processFinalize(deps: FinalizeDeps, job: Job<FinalizeJobData>): Promise<{ state: string }> {
+  const { runId } = job.data;
+  const log = deps.logger.child({ runId, jobId: job.id });
+  const run = await deps.store.get(runId);
+  if (!run) return { state: 'missing' };
+  if (run.state === 'rolling_back') {
+    // A retry of this job after a crash between the two writes below.
+    await enqueueRollback(deps, runId, run.rollbacks);
+    return { state: run.state };
+  }
+  if (run.state !== 'queued' && run.state !== 'running') return { state: run.state };
+
+  let rootCause: RunError | undefined;
+  let firstFailure: RunError | undefined;
+  for (const step of STEP_NAMES) {
+    const sj = await stepJob(deps, run, step);
+    const state = sj ? await sj.getState() : 'unknown';
+    if (state === 'completed') continue;
+    const view = decodeReason(sj?.failedReason) ?? { code: 'INTERNAL', message: `step ended ${state}`, retryable: true };
+    firstFailure ??= { step, ...view };
+    if (view.code !== 'DEPENDENCY_FAILED') rootCause ??= { step, ...view };
+  }
+  const now = new Date().toISOString();
+  const error = rootCause ?? firstFailure;
+  if (!error) {
+    await deps.store.transition(runId, ['queued', 'running'], 'succeeded', { finishedAt: now, error: null });
+    log.info('run succeeded');
+  } else {
+    await deps.store.transition(runId, ['queued', 'running'], 'failed', { error, finishedAt: now });
+    log.warn({ step: error.step, code: error.code }, `run failed: ${error.message}`);
+    if (deps.rollbackOnFailure === 'auto') await startRollback(deps, runId);
+  }
+  await deps.notify?.(runId).catch((err: unknown) => log.warn({ err }, 'callback failed'));
+  return { state: error ? 'failed' : 'succeeded' };
+}

@@ -1,0 +1,88 @@
+import { Worker, type Job } from 'bullmq';
+import type { Config } from '../config/config.js';
+import { createSealer } from '../shared/crypto.js';
+import type { Logger } from '../shared/logger.js';
+import { assertRedisReachable, createRedis, evictionPolicy } from '../shared/redis.js';
+import { createProviderClients, type ProviderClients } from '../providers/provider-clients.js';
+import { createQueues, PROVISION_QUEUE, ROLLBACK_QUEUE } from '../runs/queues.js';
+import { RunStore } from '../runs/run-store.js';
+import type { FinalizeJobData, RollbackJobData, StepJobData } from '../runs/run.types.js';
+import { processRollback } from '../rollback/rollback.processor.js';
+import { assertGraphIsForest } from '../steps/step-graph.js';
+import { STEPS } from '../steps/step-table.js';
+import { createCallbackNotifier } from './callback-notifier.js';
+import { processFinalize } from './finalize.js';
+import { processStep, providerBackoff } from './step-processor.js';
+
+export interface WorkerRuntime {
+  close(): Promise<void>;
+}
+
+export class EvictingRedisError extends Error {
+  constructor(policy: string) {
+    super(`Redis maxmemory-policy is "${policy}"; BullMQ needs "noeviction" or jobs are lost. Set it (redis-cli config set maxmemory-policy noeviction) and start again.`);
+    this.name = 'EvictingRedisError';
+  }
+}
+
+/** Wires the two queues to their processors; holds no provider logic. */
+export async function startWorkers(config: Config, logger: Logger, overrides: { clients?: ProviderClients } = {}): Promise<WorkerRuntime> {
+  assertGraphIsForest();
+  await assertRedisReachable(config.redisUrl);
+  const connection = createRedis(config.redisUrl, 'worker');
+  connection.on('error', (err) => logger.error({ err: err.message }, 'redis connection error'));
+  const policy = await evictionPolicy(connection);
+  if (policy !== 'noeviction') {
+    connection.disconnect();
+    throw new EvictingRedisError(policy);
+  }
+
+  const queues = createQueues(config.redisUrl, config.queuePrefix);
+  const store = new RunStore(queues.connection, config.queuePrefix);
+  const clients = overrides.clients ?? createProviderClients(config.providers, { timeoutMs: config.worker.providerTimeoutMs });
+  const steps = new Map(STEPS.map((s) => [s.name, s]));
+  const notify = createCallbackNotifier(store, logger);
+  const flow = { stepAttempts: config.worker.stepAttempts, stepBackoffMs: config.worker.stepBackoffMs };
+  const common = { store, queues, flow, config, clients, sealer: createSealer(config.encryptionKey), logger, steps };
+  const workerOptions = {
+    connection,
+    prefix: config.queuePrefix,
+    lockDuration: config.worker.lockDurationMs,
+    stalledInterval: config.worker.stalledIntervalMs,
+    maxStalledCount: config.worker.maxStalledCount,
+  };
+
+  const provision = new Worker(
+    PROVISION_QUEUE,
+    async (job: Job, _token?: string, signal?: AbortSignal) =>
+      job.name === 'finalize'
+        ? processFinalize({ ...common, rollbackOnFailure: config.rollbackOnFailure, notify }, job as Job<FinalizeJobData>)
+        : processStep(common, job as Job<StepJobData>, signal),
+    { ...workerOptions, concurrency: config.worker.concurrency, settings: { backoffStrategy: providerBackoff(config.worker.stepBackoffMs) } },
+  );
+  const rollback = new Worker(
+    ROLLBACK_QUEUE,
+    async (job: Job, _token?: string, signal?: AbortSignal) =>
+      processRollback(
+        { ...common, notify, compensation: { attempts: config.worker.compensationAttempts, backoffMs: Math.min(config.worker.stepBackoffMs, 5000) } },
+        job as Job<RollbackJobData>,
+        signal,
+      ),
+    { ...workerOptions, concurrency: Math.max(2, Math.ceil(config.worker.concurrency / 4)) },
+  );
+  for (const w of [provision, rollback]) {
+    w.on('error', (err) => logger.error({ err: err.message, queue: w.name }, 'worker error'));
+    w.on('failed', (job, err) =>
+      logger.warn({ queue: w.name, jobId: job?.id, runId: (job?.data as { runId?: string } | undefined)?.runId, attempts: job?.attemptsMade }, `job attempt failed: ${err.message}`),
+    );
+  }
+  logger.info({ concurrency: config.worker.concurrency, prefix: config.queuePrefix }, 'worker started');
+
+  return {
+    async close() {
+      await Promise.allSettled([provision.close(), rollback.close()]);
+      await queues.close();
+      connection.disconnect();
+    },
+  };
+}
