@@ -53,15 +53,23 @@ export interface VercelDeployment {
   projectId?: string;
 }
 
-/** `{error: {code, message, limit?}}`; a 403 `invalidToken`/`missingToken` is a refused token. */
+interface VercelErrorBody {
+  error?: { code?: unknown; message?: unknown; invalidToken?: unknown; missingToken?: unknown; limit?: { reset?: unknown } };
+}
+
+/**
+ * `{error: {code, message, limit?}}`. A refused token is a 403 `forbidden` with
+ * `invalidToken: true` or `missingToken: true` beside the code (or such a code).
+ */
 function readVercelError(body: unknown): ErrorEnvelope {
-  const error = (body as { error?: { code?: unknown; message?: unknown; limit?: { reset?: unknown } } } | undefined)?.error;
+  const error = (body as VercelErrorBody | undefined)?.error;
   if (!error || typeof error !== 'object') return {};
   const code = typeof error.code === 'string' ? error.code : undefined;
   const reset = typeof error.limit?.reset === 'number' ? error.limit.reset : undefined;
+  const tokenRefused = error.invalidToken === true || error.missingToken === true || code === 'invalidToken' || code === 'missingToken';
   return {
     ...(typeof error.message === 'string' ? { message: code ? `${code}: ${error.message}` : error.message } : {}),
-    ...(code === 'invalidToken' || code === 'missingToken' || code === 'invalid_token' ? { authFailed: true } : {}),
+    ...(tokenRefused ? { authFailed: true } : {}),
     ...(reset !== undefined ? { retryAfterMs: epochSecondsToWait(reset) } : {}),
   };
 }

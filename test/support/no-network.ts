@@ -28,7 +28,8 @@ const allowedHosts = new Set<string>(
 
 const blocked: string[] = [];
 
-const originalConnect = net.Socket.prototype.connect;
+type Connect = (this: net.Socket, ...args: unknown[]) => net.Socket;
+const originalConnect = net.Socket.prototype.connect as Connect;
 
 net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args: unknown[]): net.Socket {
   const target = describeTarget(args);
@@ -45,7 +46,7 @@ net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args
   );
   process.nextTick(() => this.destroy(err));
   return this;
-} as typeof net.Socket.prototype.connect;
+};
 
 function failIfBlocked(): void {
   if (!blocked.length) return;

@@ -25,13 +25,18 @@ export function getContent(ctx: GithubContext, req: SandboxRequest): SandboxResp
   if ('error' in found) return found.error;
   const { repo } = found;
   const ref = req.query.ref;
-  if (ref !== undefined && ref !== DEFAULT_BRANCH && ref !== repo.headSha) return basicError(404, `No commit found for the ref ${ref}`);
+  if (ref !== undefined && ref !== DEFAULT_BRANCH && ref !== repo.headSha)
+    return basicError(404, `No commit found for the ref ${ref}`);
   if (repo.files.size === 0) return basicError(404, 'This repository is empty.');
   const path = cleanPath(req.params.path);
   const file = repo.files.get(path);
   if (file) {
     if (String(req.headers.accept ?? '').includes('application/vnd.github.raw')) {
-      return { status: 200, body: file.content.toString('utf8'), headers: { 'content-type': 'application/vnd.github.raw; charset=utf-8' } };
+      return {
+        status: 200,
+        body: file.content.toString('utf8'),
+        headers: { 'content-type': 'application/vnd.github.raw; charset=utf-8' },
+      };
     }
     return { status: 200, body: contentFile(repo, path, file, ctx.apiBase) };
   }
@@ -43,7 +48,9 @@ export function getContent(ctx: GithubContext, req: SandboxRequest): SandboxResp
     children.set(`${prefix}${head}`, rest.length > 0 || children.get(`${prefix}${head}`) === true);
   }
   if (children.size === 0) return notFound();
-  const entries = [...children].sort(([a], [b]) => a.localeCompare(b)).map(([p, isDir]) => contentEntry(repo, p, isDir ? undefined : repo.files.get(p), ctx.apiBase));
+  const entries = [...children]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([p, isDir]) => contentEntry(repo, p, isDir ? undefined : repo.files.get(p), ctx.apiBase));
   return { status: 200, body: entries };
 }
 
@@ -51,7 +58,7 @@ type Person = { name: string; email: string };
 
 function personOf(v: unknown, field: string): Person | SandboxResponse | undefined {
   if (v === undefined) return undefined;
-  const p = v as Partial<Person> | null;
+  const p = (typeof v === 'object' ? v : null) as Partial<Person> | null;
   if (!p || typeof p.name !== 'string') return invalidRequest(`"name" wasn't supplied for "${field}".`);
   if (typeof p.email !== 'string') return invalidRequest(`"email" wasn't supplied for "${field}".`);
   return { name: p.name, email: p.email };
@@ -69,7 +76,8 @@ export function putContent(ctx: GithubContext, req: SandboxRequest): SandboxResp
   if (typeof body.content !== 'string') return invalidRequest('"content" wasn\'t supplied.');
   const b64 = body.content.replace(/\s+/g, '');
   if (!BASE64.test(b64) || b64.length % 4 === 1) return basicError(422, 'content is not valid Base64');
-  if (body.branch !== undefined && body.branch !== DEFAULT_BRANCH) return basicError(404, `Branch ${String(body.branch)} not found`);
+  if (body.branch !== undefined && body.branch !== DEFAULT_BRANCH)
+    return basicError(404, `Branch ${JSON.stringify(body.branch)} not found`);
   const committer = personOf(body.committer, 'committer');
   if (isResponse(committer)) return committer;
   const author = personOf(body.author, 'author');
@@ -83,7 +91,10 @@ export function putContent(ctx: GithubContext, req: SandboxRequest): SandboxResp
     if (body.sha !== existing.sha) return basicError(409, `${path} does not match ${body.sha}`);
   }
   const { file, parentSha } = ctx.store.write(repo, path, Buffer.from(b64, 'base64'));
-  const me: Person = { name: SANDBOX_USER.login, email: `${SANDBOX_USER.id}+${SANDBOX_USER.login}@users.noreply.github.com` };
+  const me: Person = {
+    name: SANDBOX_USER.login,
+    email: `${SANDBOX_USER.id}+${SANDBOX_USER.login}@users.noreply.github.com`,
+  };
   const commit = {
     sha: repo.headSha,
     parentSha,

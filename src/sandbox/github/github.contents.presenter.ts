@@ -15,11 +15,24 @@ function entryLinks(repo: Repo, path: string, sha: string, type: 'file' | 'dir',
 }
 
 /** One entry of a directory listing (`content-directory` item), without content. */
-export function contentEntry(repo: Repo, path: string, file: RepoFile | undefined, apiBase: string): Record<string, unknown> {
+export function contentEntry(
+  repo: Repo,
+  path: string,
+  file: RepoFile | undefined,
+  apiBase: string,
+): Record<string, unknown> {
   const name = path.split('/').pop() ?? path;
   if (!file) {
     const sha = '0'.repeat(40);
-    return { type: 'dir', size: 0, name, path, sha, download_url: null, ...entryLinks(repo, path, sha, 'dir', apiBase) };
+    return {
+      type: 'dir',
+      size: 0,
+      name,
+      path,
+      sha,
+      download_url: null,
+      ...entryLinks(repo, path, sha, 'dir', apiBase),
+    };
   }
   return {
     type: 'file',
@@ -34,7 +47,11 @@ export function contentEntry(repo: Repo, path: string, file: RepoFile | undefine
 
 /** `content-file`: a file with its Base64 content. */
 export function contentFile(repo: Repo, path: string, file: RepoFile, apiBase: string): Record<string, unknown> {
-  return { ...contentEntry(repo, path, file, apiBase), encoding: 'base64', content: wrapBase64(file.content.toString('base64')) };
+  return {
+    ...contentEntry(repo, path, file, apiBase),
+    encoding: 'base64',
+    content: wrapBase64(file.content.toString('base64')),
+  };
 }
 
 export interface CommitInfo {
@@ -47,7 +64,13 @@ export interface CommitInfo {
 }
 
 /** `file-commit`: the file written and the commit that wrote it. */
-export function fileCommit(repo: Repo, path: string, file: RepoFile, commit: CommitInfo, apiBase: string): Record<string, unknown> {
+export function fileCommit(
+  repo: Repo,
+  path: string,
+  file: RepoFile,
+  commit: CommitInfo,
+  apiBase: string,
+): Record<string, unknown> {
   const fullName = `${repo.owner.login}/${repo.name}`;
   const date = new Date(commit.at).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return {
@@ -62,7 +85,11 @@ export function fileCommit(repo: Repo, path: string, file: RepoFile, commit: Com
       message: commit.message,
       tree: { url: `${apiBase}/repos/${fullName}/git/trees/${commit.sha}`, sha: commit.sha },
       parents: [
-        { url: `${apiBase}/repos/${fullName}/git/commits/${commit.parentSha}`, html_url: `${HTML_BASE}/${fullName}/commit/${commit.parentSha}`, sha: commit.parentSha },
+        {
+          url: `${apiBase}/repos/${fullName}/git/commits/${commit.parentSha}`,
+          html_url: `${HTML_BASE}/${fullName}/commit/${commit.parentSha}`,
+          sha: commit.parentSha,
+        },
       ],
       verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
     },

@@ -1,4 +1,10 @@
-import type { EmulatorDeps, EmulatorFactory, ProviderEmulator, SandboxRequest, SandboxResponse } from '../framework/emulator.types.js';
+import type {
+  EmulatorDeps,
+  EmulatorFactory,
+  ProviderEmulator,
+  SandboxRequest,
+  SandboxResponse,
+} from '../framework/emulator.types.js';
 import { getContent, putContent } from './github.contents.handlers.js';
 import { basicError } from './github.errors.js';
 import { GithubRateLimits } from './github.rate-limits.js';
@@ -9,7 +15,11 @@ import { SANDBOX_USER, presentedToken, tokenScopes } from './github.tokens.js';
 export { GITHUB_TOKEN_NO_DELETE } from './github.tokens.js';
 
 /** The operations that create content and count against GitHub's secondary limit. */
-const CONTENT_CREATING = new Set(['repos/create-using-template', 'repos/create-in-org', 'repos/create-or-update-file-contents']);
+const CONTENT_CREATING = new Set([
+  'repos/create-using-template',
+  'repos/create-in-org',
+  'repos/create-or-update-file-contents',
+]);
 const PRIMARY_LIMIT = 5000;
 const RATE_DOCS = 'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api';
 
@@ -41,12 +51,48 @@ function buildGithubEmulator(deps: EmulatorDeps, options: GithubEmulatorOptions)
     name: 'github',
     prefix: '/github',
     operations: [
-      { operationId: 'repos/create-using-template', method: 'POST', path: '/repos/:template_owner/:template_repo/generate', latencyMs: 900, handler: (r) => createUsingTemplate(ctx, r) },
-      { operationId: 'repos/create-in-org', method: 'POST', path: '/orgs/:org/repos', latencyMs: 700, handler: (r) => createInOrg(ctx, r) },
-      { operationId: 'repos/get', method: 'GET', path: '/repos/:owner/:repo', latencyMs: 120, handler: (r) => getRepo(ctx, r) },
-      { operationId: 'repos/delete', method: 'DELETE', path: '/repos/:owner/:repo', latencyMs: 400, handler: (r) => deleteRepo(ctx, r) },
-      { operationId: 'repos/get-content', method: 'GET', path: '/repos/:owner/:repo/contents/*path', latencyMs: 150, handler: (r) => getContent(ctx, r) },
-      { operationId: 'repos/create-or-update-file-contents', method: 'PUT', path: '/repos/:owner/:repo/contents/*path', latencyMs: 500, handler: (r) => putContent(ctx, r) },
+      {
+        operationId: 'repos/create-using-template',
+        method: 'POST',
+        path: '/repos/:template_owner/:template_repo/generate',
+        latencyMs: 900,
+        handler: (r) => createUsingTemplate(ctx, r),
+      },
+      {
+        operationId: 'repos/create-in-org',
+        method: 'POST',
+        path: '/orgs/:org/repos',
+        latencyMs: 700,
+        handler: (r) => createInOrg(ctx, r),
+      },
+      {
+        operationId: 'repos/get',
+        method: 'GET',
+        path: '/repos/:owner/:repo',
+        latencyMs: 120,
+        handler: (r) => getRepo(ctx, r),
+      },
+      {
+        operationId: 'repos/delete',
+        method: 'DELETE',
+        path: '/repos/:owner/:repo',
+        latencyMs: 400,
+        handler: (r) => deleteRepo(ctx, r),
+      },
+      {
+        operationId: 'repos/get-content',
+        method: 'GET',
+        path: '/repos/:owner/:repo/contents/*path',
+        latencyMs: 150,
+        handler: (r) => getContent(ctx, r),
+      },
+      {
+        operationId: 'repos/create-or-update-file-contents',
+        method: 'PUT',
+        path: '/repos/:owner/:repo/contents/*path',
+        latencyMs: 500,
+        handler: (r) => putContent(ctx, r),
+      },
     ],
 
     authenticate(req) {
@@ -77,7 +123,12 @@ function buildGithubEmulator(deps: EmulatorDeps, options: GithubEmulatorOptions)
       const token = knownToken(req);
       if (!token) return undefined;
       if (limits.isExhausted(token)) {
-        return basicError(403, `API rate limit exceeded for user ID ${SANDBOX_USER.id}. If you reach out to GitHub Support for help, please include the request ID sandbox.`, undefined, `${RATE_DOCS}#about-primary-rate-limits`);
+        return basicError(
+          403,
+          `API rate limit exceeded for user ID ${SANDBOX_USER.id}. If you reach out to GitHub Support for help, please include the request ID sandbox.`,
+          undefined,
+          `${RATE_DOCS}#about-primary-rate-limits`,
+        );
       }
       if (!CONTENT_CREATING.has(operationId)) return undefined;
       const wait = limits.takeContent(token);
@@ -100,7 +151,10 @@ function buildGithubEmulator(deps: EmulatorDeps, options: GithubEmulatorOptions)
         files: [...r.files.keys()].sort(),
       });
       const all = store.all();
-      return { repos: all.filter((r) => !r.isTemplate).map(view), templates: all.filter((r) => r.isTemplate).map(view) };
+      return {
+        repos: all.filter((r) => !r.isTemplate).map(view),
+        templates: all.filter((r) => r.isTemplate).map(view),
+      };
     },
 
     async reset() {

@@ -3,8 +3,17 @@ import type { SandboxResponse } from '../framework/emulator.types.js';
 export const DOCS_URL = 'https://docs.github.com/rest';
 
 /** GitHub's `basic-error`: `{message, documentation_url, status}` (status as a string). */
-export function basicError(status: number, message: string, headers?: Record<string, string>, docs = DOCS_URL): SandboxResponse {
-  return { status, body: { message, documentation_url: docs, status: String(status) }, ...(headers ? { headers } : {}) };
+export function basicError(
+  status: number,
+  message: string,
+  headers?: Record<string, string>,
+  docs = DOCS_URL,
+): SandboxResponse {
+  return {
+    status,
+    body: { message, documentation_url: docs, status: String(status) },
+    ...(headers ? { headers } : {}),
+  };
 }
 
 export const notFound = (): SandboxResponse => basicError(404, 'Not Found');

@@ -70,9 +70,11 @@ export class GithubRateLimits {
     this.content.set(token, stamps);
     const inMinute = stamps.filter((t) => t > now - minute);
     const waitUntil =
-      inMinute.length >= CONTENT_PER_MINUTE ? inMinute[inMinute.length - CONTENT_PER_MINUTE]! + minute
-      : stamps.length >= CONTENT_PER_HOUR ? stamps[stamps.length - CONTENT_PER_HOUR]! + hour
-      : undefined;
+      inMinute.length >= CONTENT_PER_MINUTE
+        ? inMinute[inMinute.length - CONTENT_PER_MINUTE]! + minute
+        : stamps.length >= CONTENT_PER_HOUR
+          ? stamps[stamps.length - CONTENT_PER_HOUR]! + hour
+          : undefined;
     if (waitUntil !== undefined) return Math.max(1, Math.ceil((waitUntil - now) / 1000));
     stamps.push(now);
     return undefined;

@@ -50,7 +50,8 @@ export function fileOf(text: string): RepoFile {
 }
 
 const TEMPLATE_FILES: Record<string, string> = {
-  'README.md': '# Client app template\n\nNext.js app generated for each client. The provisioner commits `client-config.json`.\n',
+  'README.md':
+    '# Client app template\n\nNext.js app generated for each client. The provisioner commits `client-config.json`.\n',
   'package.json': `${JSON.stringify({ name: 'client-app-template', private: true, scripts: { build: 'next build', start: 'next start' } }, null, 2)}\n`,
   '.gitignore': 'node_modules\n.next\n.env*.local\n',
 };
@@ -75,7 +76,16 @@ export class GithubStore {
     this.repos = new Map();
     const [owner, name] = SANDBOX_DEFAULTS.githubTemplateRepo.split('/') as [string, string];
     const files = new Map(Object.entries(TEMPLATE_FILES).map(([path, text]) => [path, fileOf(text)]));
-    this.add({ owner: this.account(owner)!, name, private: true, isTemplate: true, description: 'Template for client apps', homepage: null, readyAt: 0, files });
+    this.add({
+      owner: this.account(owner)!,
+      name,
+      private: true,
+      isTemplate: true,
+      description: 'Template for client apps',
+      homepage: null,
+      readyAt: 0,
+      files,
+    });
   }
 
   account(login: string): Account | undefined {

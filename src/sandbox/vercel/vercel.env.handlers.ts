@@ -14,16 +14,25 @@ function parseItem(raw: unknown, at: string): Input | SandboxResponse {
   const o = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
   if (!o) return badRequest(`Invalid request: \`${at || 'body'}\` should be object.`);
   for (const field of ['key', 'value', 'type']) {
-    if (o[field] === undefined) return badRequest(`Invalid request: ${at ? `\`${at}\` ` : ''}missing required property \`${field}\`.`);
+    if (o[field] === undefined)
+      return badRequest(`Invalid request: ${at ? `\`${at}\` ` : ''}missing required property \`${field}\`.`);
     if (typeof o[field] !== 'string') return badRequest(`Invalid request: \`${at}${field}\` should be string.`);
   }
   const { key, value, type } = o as { key: string; value: string; type: string };
-  if (!KEY_RULE.test(key)) return badRequest('The key can only contain letters, digits and underscores. Furthermore, it cannot start with a digit.');
-  if (!TYPES.includes(type as EnvType)) return badRequest(`Invalid request: \`${at}type\` should be equal to one of the allowed values "${TYPES.join('", "')}".`);
+  if (!KEY_RULE.test(key))
+    return badRequest(
+      'The key can only contain letters, digits and underscores. Furthermore, it cannot start with a digit.',
+    );
+  if (!TYPES.includes(type as EnvType))
+    return badRequest(
+      `Invalid request: \`${at}type\` should be equal to one of the allowed values "${TYPES.join('", "')}".`,
+    );
   const target = o.target;
   const custom = o.customEnvironmentIds;
   if (target === undefined && custom === undefined) {
-    return badRequest(`Invalid request: ${at ? `\`${at}\` ` : ''}should have required property \`target\` or \`customEnvironmentIds\`.`);
+    return badRequest(
+      `Invalid request: ${at ? `\`${at}\` ` : ''}should have required property \`target\` or \`customEnvironmentIds\`.`,
+    );
   }
   if (target !== undefined && (!Array.isArray(target) || !target.every((t) => TARGETS.includes(t as EnvTarget)))) {
     return badRequest(`Invalid request: \`${at}target\` should be an array of "${TARGETS.join('", "')}".`);
@@ -36,7 +45,7 @@ function parseItem(raw: unknown, at: string): Input | SandboxResponse {
     value,
     type: type as EnvType,
     target: [...new Set((target as EnvTarget[] | undefined) ?? [])],
-    customEnvironmentIds: (custom as string[] | undefined) ?? [],
+    customEnvironmentIds: Array.isArray(custom) ? custom.map(String) : [],
     ...(typeof o.gitBranch === 'string' ? { gitBranch: o.gitBranch } : {}),
     ...(typeof o.comment === 'string' ? { comment: o.comment } : {}),
   };
@@ -48,7 +57,8 @@ const clashes = (project: Project, input: Input): EnvVar[] =>
     (v) =>
       v.key === input.key &&
       v.gitBranch === input.gitBranch &&
-      (v.target.some((t) => input.target.includes(t)) || v.customEnvironmentIds.some((c) => input.customEnvironmentIds.includes(c))),
+      (v.target.some((t) => input.target.includes(t)) ||
+        v.customEnvironmentIds.some((c) => input.customEnvironmentIds.includes(c))),
   );
 
 function alreadyExists(project: Project, input: Input, existing: EnvVar): Record<string, unknown> {
@@ -64,7 +74,12 @@ function alreadyExists(project: Project, input: Input, existing: EnvVar): Record
 }
 
 /** Applies one variable: a new one, an overwrite (upsert), or the ENV_ALREADY_EXISTS error. */
-function apply(ctx: VercelContext, project: Project, input: Input, upsert: boolean): EnvVar | { error: Record<string, unknown> } {
+function apply(
+  ctx: VercelContext,
+  project: Project,
+  input: Input,
+  upsert: boolean,
+): EnvVar | { error: Record<string, unknown> } {
   const now = ctx.runtime.now();
   const [first, ...others] = clashes(project, input);
   if (first && !upsert) return { error: alreadyExists(project, input, first) };

@@ -1,7 +1,12 @@
 import type { SandboxResponse } from '../framework/emulator.types.js';
 
 /** Vercel's error envelope: `{error: {code, message, ...}}`. */
-export function vercelError(status: number, code: string, message: string, extra: Record<string, unknown> = {}): SandboxResponse {
+export function vercelError(
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): SandboxResponse {
   return { status, body: { error: { code, message, ...extra } } };
 }
 
@@ -19,7 +24,8 @@ const CODES: Record<number, string> = {
 };
 
 /** The envelope for a bare status (faults and unknown routes). */
-export const errorFor = (status: number, message: string): SandboxResponse => vercelError(status, CODES[status] ?? 'internal_server_error', message);
+export const errorFor = (status: number, message: string): SandboxResponse =>
+  vercelError(status, CODES[status] ?? 'internal_server_error', message);
 
 export const badRequest = (message: string): SandboxResponse => vercelError(400, 'bad_request', message);
 export const projectNotFound = (): SandboxResponse => vercelError(404, 'not_found', 'Project not found');

@@ -1,9 +1,14 @@
-import type { EnvVar, Project } from './vercel.state.js';
+import { readyState, type Deployment, type EnvVar, type Project } from './vercel.state.js';
 
 export const SANDBOX_ACCOUNT_ID = 'team_sandboxAgencyTeam000000';
 export const SANDBOX_USER_ID = 'sandboxUser0000000000000';
 
-const RESOURCES = { functionDefaultRegions: ['iad1'], functionDefaultTimeout: 300, functionDefaultMemoryType: 'standard', fluid: true };
+const RESOURCES = {
+  functionDefaultRegions: ['iad1'],
+  functionDefaultTimeout: 300,
+  functionDefaultMemoryType: 'standard',
+  fluid: true,
+};
 
 /** An env var as Vercel answers it: the clear value only for `plain` ones. */
 export function envView(v: EnvVar): Record<string, unknown> {
@@ -25,8 +30,30 @@ export function envView(v: EnvVar): Record<string, unknown> {
   };
 }
 
-/** The project object `createProject` and `getProject` answer (their required fields and more). */
-export function projectView(p: Project): Record<string, unknown> {
+/** A deployment as a project lists it in `latestDeployments` and `targets`. */
+function deploymentRef(d: Deployment, now: number): Record<string, unknown> {
+  return {
+    id: d.id,
+    url: d.url,
+    readyState: readyState(d, now),
+    target: d.target,
+    createdAt: d.createdAt,
+    name: d.name,
+  };
+}
+
+/** The current production deployment: the newest one that did not fail. */
+function targetsOf(deployments: Deployment[], now: number): Record<string, unknown> {
+  const production = deployments.filter((d) => d.target === 'production' && readyState(d, now) !== 'ERROR');
+  const current = production[production.length - 1];
+  return current ? { production: deploymentRef(current, now) } : {};
+}
+
+/**
+ * The project object `createProject` and `getProject` answer (their required fields and more).
+ * `deployments` are the project's own, oldest first.
+ */
+export function projectView(p: Project, deployments: Deployment[], now: number): Record<string, unknown> {
   return {
     accountId: p.accountId,
     autoExposeSystemEnvs: true,
@@ -64,7 +91,11 @@ export function projectView(p: Project): Record<string, unknown> {
           },
         }
       : {}),
-    latestDeployments: [],
+    latestDeployments: deployments
+      .slice(-10)
+      .reverse()
+      .map((d) => deploymentRef(d, now)),
+    targets: targetsOf(deployments, now),
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };

@@ -13,7 +13,11 @@ const GIT_TYPES = ['github', 'github-limited', 'gitlab', 'bitbucket'];
 const NAME_RULE = /^[a-z0-9._-]{1,100}$/;
 
 /** A stable numeric id for a repository name (the sandbox does not ask the GitHub emulator). */
-const repoIdOf = (fullName: string): number => [...fullName].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 900_000_000, 7) + 100_000_000;
+const repoIdOf = (fullName: string): number =>
+  [...fullName].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 900_000_000, 7) + 100_000_000;
+
+const viewOf = (ctx: VercelContext, p: Project): Record<string, unknown> =>
+  projectView(p, ctx.store.deploymentsOf(p.id), ctx.runtime.now());
 
 export const bodyObject = (b: unknown): Record<string, unknown> | undefined =>
   b && typeof b === 'object' && !Array.isArray(b) ? (b as Record<string, unknown>) : undefined;
@@ -35,10 +39,13 @@ function linkOf(git: unknown, now: number): GitLink | SandboxResponse | undefine
   const g = bodyObject(git);
   if (!g) return badRequest('Invalid request: `gitRepository` should be object.');
   if (typeof g.type !== 'string' || !GIT_TYPES.includes(g.type)) {
-    return badRequest('Invalid request: `gitRepository.type` should be equal to one of the allowed values "github", "github-limited", "gitlab", "bitbucket".');
+    return badRequest(
+      'Invalid request: `gitRepository.type` should be equal to one of the allowed values "github", "github-limited", "gitlab", "bitbucket".',
+    );
   }
   const [org, repo, ...rest] = typeof g.repo === 'string' ? g.repo.split('/') : [];
-  if (!org || !repo || rest.length > 0) return badRequest('Invalid request: `gitRepository.repo` should be "owner/name".');
+  if (!org || !repo || rest.length > 0)
+    return badRequest('Invalid request: `gitRepository.repo` should be "owner/name".');
   return { type: g.type, org, repo, repoId: repoIdOf(`${org}/${repo}`), createdAt: now };
 }
 
@@ -52,12 +59,19 @@ export function createProject(ctx: VercelContext, req: SandboxRequest): SandboxR
   const now = ctx.runtime.now();
   const link = linkOf(body.gitRepository, now);
   if (link && 'status' in link) return link;
-  if (ctx.store.findProject(name)) return vercelError(409, 'conflict', 'A project with the provided name already exists.');
+  if (ctx.store.findProject(name))
+    return vercelError(409, 'conflict', 'A project with the provided name already exists.');
   const project = newProject(ctx, name, req, typeof body.framework === 'string' ? body.framework : null, link);
-  return { status: 200, body: projectView(project) };
+  return { status: 200, body: viewOf(ctx, project) };
 }
 
-export function newProject(ctx: VercelContext, name: string, req: SandboxRequest, framework: string | null, link?: GitLink): Project {
+export function newProject(
+  ctx: VercelContext,
+  name: string,
+  req: SandboxRequest,
+  framework: string | null,
+  link?: GitLink,
+): Project {
   const now = ctx.runtime.now();
   const project: Project = {
     id: `prj_${randomId(28)}`,
@@ -76,7 +90,7 @@ export function newProject(ctx: VercelContext, name: string, req: SandboxRequest
 /** `getProject`: 200 by id or by name; 404 `not_found` otherwise. */
 export function getProject(ctx: VercelContext, req: SandboxRequest): SandboxResponse {
   const project = ctx.store.findProject(req.params.idOrName ?? '');
-  return project ? { status: 200, body: projectView(project) } : projectNotFound();
+  return project ? { status: 200, body: viewOf(ctx, project) } : projectNotFound();
 }
 
 /** `deleteProject`: 204 (with its deployments); 404 when unknown. */

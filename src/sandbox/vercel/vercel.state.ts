@@ -74,6 +74,11 @@ export class VercelStore {
     return this.deployments.get(bare) ?? [...this.deployments.values()].find((d) => d.url === bare);
   }
 
+  /** A project's deployments, oldest first. */
+  deploymentsOf(projectId: string): Deployment[] {
+    return [...this.deployments.values()].filter((d) => d.projectId === projectId);
+  }
+
   deleteProject(project: Project): void {
     this.projects.delete(project.id);
     for (const d of [...this.deployments.values()]) if (d.projectId === project.id) this.deployments.delete(d.id);

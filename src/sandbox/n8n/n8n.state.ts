@@ -1,0 +1,79 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+export interface N8nNode {
+  name: string;
+  type: string;
+  webhookId?: string;
+  disabled?: boolean;
+  parameters?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+export interface Workflow {
+  id: string;
+  name: string;
+  nodes: N8nNode[];
+  connections: Record<string, unknown>;
+  settings: Record<string, unknown>;
+  staticData: unknown;
+  pinData: unknown;
+  nodeGroups: unknown[];
+  createdAt: number;
+  updatedAt: number;
+  versionId: string;
+  active: boolean;
+}
+
+const ALPHANUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+/** n8n's 16-character workflow ids, e.g. `2tUt1wbLX592XDdX`. */
+export const newWorkflowId = (): string => [...randomBytes(16)].map((b) => ALPHANUM[b % ALPHANUM.length]).join('');
+
+/** The one personal project every sandbox workflow lives in. */
+export const SANDBOX_PROJECT = {
+  id: 'VmwOO9HeTEj20kxM',
+  name: 'Sandbox Owner <owner@sandbox.local>',
+  type: 'personal' as const,
+};
+
+export type NewWorkflow = Pick<Workflow, 'name' | 'nodes' | 'connections' | 'settings'> &
+  Partial<Pick<Workflow, 'staticData' | 'pinData' | 'nodeGroups'>>;
+
+/** In-memory n8n: workflows in creation order (names are not unique). */
+export class N8nStore {
+  workflows = new Map<string, Workflow>();
+
+  constructor(private readonly now: () => number) {}
+
+  create(init: NewWorkflow): Workflow {
+    const t = this.now();
+    const wf: Workflow = {
+      staticData: null,
+      pinData: null,
+      nodeGroups: [],
+      ...init,
+      id: newWorkflowId(),
+      createdAt: t,
+      updatedAt: t,
+      versionId: randomUUID(),
+      active: false,
+    };
+    this.workflows.set(wf.id, wf);
+    return wf;
+  }
+
+  get(id: string): Workflow | undefined {
+    return this.workflows.get(id);
+  }
+
+  remove(id: string): void {
+    this.workflows.delete(id);
+  }
+
+  all(): Workflow[] {
+    return [...this.workflows.values()];
+  }
+
+  reset(): void {
+    this.workflows.clear();
+  }
+}

@@ -1,0 +1,178 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { startApi, type ApiServer } from '../../src/api/api-server.js';
+import { startWorkers, type WorkerRuntime } from '../../src/worker/worker-runtime.js';
+import { EMULATORS } from '../../src/sandbox/emulators.js';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/framework/sandbox-server.js';
+import type { FaultRule } from '../../src/sandbox/framework/faults.js';
+import type { ProvisionRequest } from '../../src/steps/step.types.js';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface Harness {
+  api: string;
+  sandbox: RunningSandbox;
+  config: Config;
+  tokens: { admin: string; viewer: string };
+  prefix: string;
+  redis: Redis;
+  request(method: string, path: string, options?: { body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  provision(overrides?: Partial<ProvisionRequest>): Promise<{ status: number; body: any }>;
+  getRun(runId: string): Promise<any>;
+  waitForRun(runId: string, states: string[], timeoutMs?: number): Promise<any>;
+  sandboxState(): Promise<any>;
+  sandboxCalls(): Promise<any[]>;
+  addFaults(rules: FaultRule[]): Promise<void>;
+  clearFaults(): Promise<void>;
+  /** Starts (again) the worker, e.g. after stopping it. */
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+/** A request with a unique client id, so tests never share a client. */
+export function buildRequest(overrides: Partial<ProvisionRequest> = {}): ProvisionRequest {
+  counter += 1;
+  return {
+    clientId: `t${randomBytes(3).toString('hex')}${counter}`,
+    clientName: 'Acme Holiday Lets',
+    orgEmail: 'ops@acme.test',
+    tier: 'professional',
+    ...overrides,
+  };
+}
+
+export async function startHarness(env: Record<string, string> = {}, options: { worker?: boolean; logs?: string[] } = {}): Promise<Harness> {
+  const sandbox = await startSandbox({
+    port: 0,
+    databaseUrl: DATABASE_URL,
+    timeScale: Number(env.SANDBOX_TIME_SCALE ?? 0.01),
+    rateLimits: env.SANDBOX_RATE_LIMITS === 'on',
+    logger: pino({ level: 'silent' }),
+    emulators: EMULATORS,
+  });
+  const tokens = { admin: randomBytes(18).toString('base64url'), viewer: randomBytes(18).toString('base64url') };
+  const prefix = `t${randomUUID().slice(0, 8)}`;
+  const config = loadConfig(
+    { roles: ['api', 'worker'] },
+    {
+      REDIS_URL,
+      DATABASE_URL,
+      SANDBOX_URL: sandbox.url,
+      QUEUE_PREFIX: prefix,
+      PORT: '0',
+      API_TOKENS: `admin:${tokens.admin},viewer:${tokens.viewer}`,
+      ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      LOG_LEVEL: 'silent',
+      POLL_INTERVAL_MS: '20',
+      STEP_BACKOFF_MS: '50',
+      STEP_ATTEMPTS: '4',
+      COMPENSATION_ATTEMPTS: '3',
+      PROVIDER_TIMEOUT_MS: '2000',
+      SUPABASE_READY_TIMEOUT_MS: '20000',
+      ...env,
+    },
+  );
+  const logger = options.logs
+    ? pino({ level: 'debug' }, { write: (line: string) => void options.logs!.push(line) })
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  let worker: WorkerRuntime | undefined = options.worker === false ? undefined : await startWorkers(config, logger);
+  const apiServer: ApiServer = await startApi(config, logger, '127.0.0.1');
+  const redis = new Redis(REDIS_URL);
+
+  const request: Harness['request'] = async (method, path, opts = {}) => {
+    const token = opts.token === undefined ? tokens.admin : opts.token;
+    const res = await fetch(`${apiServer.url}${path}`, {
+      method,
+      headers: {
+        ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...opts.headers,
+      },
+      ...(opts.body !== undefined ? { body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) } : {}),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON (the dashboard's HTML)
+    }
+    return { status: res.status, body, headers: res.headers };
+  };
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${sandbox.url}${path}`, {
+      method,
+      ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+    });
+    if (!res.ok) throw new Error(`sandbox ${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.status === 204 ? undefined : res.json();
+  };
+
+  const h: Harness = {
+    api: apiServer.url,
+    sandbox,
+    config,
+    tokens,
+    prefix,
+    redis,
+    request,
+    provision: (overrides) => request('POST', '/api/provisioning', { body: buildRequest(overrides) }),
+    getRun: async (runId) => (await request('GET', `/api/provisioning/${runId}`)).body,
+    async waitForRun(runId, states, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: any;
+      while (Date.now() < deadline) {
+        last = await h.getRun(runId);
+        if (states.includes(last?.state)) return last;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`run ${runId} did not reach ${states.join('|')} in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+    },
+    sandboxState: () => admin('GET', '/_sandbox/state'),
+    sandboxCalls: async () => (await admin('GET', '/_sandbox/calls')) as any[],
+    addFaults: async (rules) => void (await admin('POST', '/_sandbox/faults', { rules })),
+    clearFaults: async () => void (await admin('DELETE', '/_sandbox/faults')),
+    async startWorker() {
+      worker ??= await startWorkers(config, logger);
+    },
+    async stopWorker() {
+      await worker?.close();
+      worker = undefined;
+    },
+    async close() {
+      await apiServer.close();
+      await worker?.close();
+      for (const e of sandbox.emulators) await e.reset();
+      await sandbox.close();
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+    },
+  };
+  return h;
+}
+
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+/** Everything the sandbox holds for one client, by derived name. */
+export function resourcesOf(state: any, clientId: string) {
+  const id = clientId.toLowerCase();
+  return {
+    supabase: (state.supabase?.projects ?? []).filter((p: any) => p.name === `client-${id}`),
+    github: (state.github?.repos ?? []).filter((r: any) => r.name === `client-${id}-app`),
+    vercel: (state.vercel?.projects ?? []).filter((p: any) => p.name === `client-${id}-app`),
+    n8n: (state.n8n?.workflows ?? []).filter((w: any) => String(w.name).startsWith(`Client ${id} - `)),
+    gitea: (state.gitea?.files ?? []).filter((f: any) => f.path === `${id}/n8n-workflow.json`),
+  };
+}
