@@ -18,7 +18,7 @@ export function provisioningRoutes(deps: ProvisioningRoutesDeps): Router {
   const statusUrl = (req: Request, runId: string) => `${req.baseUrl}/${runId}`;
 
   router.post('/', requireAdmin, async (req, res) => {
-    const request = body.parse(req.body ?? {}) as ProvisionRequest;
+    const request: ProvisionRequest = body.parse(req.body ?? {});
     const result = await startRun(deps, request);
     if (result.kind === 'provisioned') {
       throw new AppError('CLIENT_ALREADY_PROVISIONED', `client ${request.clientId} is already provisioned`, { details: { runId: result.runId } });

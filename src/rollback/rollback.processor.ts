@@ -71,7 +71,7 @@ export async function processRollback(deps: RollbackDeps, job: Job<RollbackJobDa
     const node = stepNode(step);
     const sj = jobs.get(step);
     if (node.undo === 'compensate' || !sj || !touched(sj) || run.compensations[step]?.state === 'compensated') continue;
-    const parent = results.get(node.undo.with as StepName);
+    const parent = results.get(node.undo.with);
     if (!parent) continue;
     const record: CompensationRecord =
       parent.state === 'compensated'

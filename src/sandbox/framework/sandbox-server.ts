@@ -1,7 +1,6 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ProviderName } from '../../config/config.js';
 import type { Logger } from '../../shared/logger.js';
 import { CallLog } from './call-log.js';
 import { FaultBook, TRANSPORT_FAULTS, faultRulesBody, type TransportFault } from './faults.js';
@@ -207,7 +206,7 @@ function toSandboxRequest(req: Request): SandboxRequest {
     params[k] = Array.isArray(v) ? v.join('/') : v;
   }
   const query: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(req.query)) query[k] = Array.isArray(v) ? String(v[0]) : typeof v === 'string' ? v : undefined;
+  for (const [k, v] of Object.entries(req.query)) query[k] = typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
   return { method: req.method, path: req.path, params, query, headers: req.headers, body: parseJson(req.body) };
 }
 
