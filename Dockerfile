@@ -19,9 +19,8 @@ RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund || npm inst
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# tsc emits only .js: also copy the files src/ reads beside its modules (e.g. .sql) into dist/.
-RUN npm run build \
- && cd src && find . -type f ! -name '*.ts' -exec cp --parents {} ../dist/ \;
+# `npm run build` also copies the non-TS files src/ reads beside its modules (the sandbox's .sql).
+RUN npm run build
 
 # ---- runtime: production dependencies, compiled code, templates ----
 FROM ${NODE_IMAGE} AS runtime

@@ -179,6 +179,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // State lives in memory and dies with the server: drop what lives outside it too
+      // (the Supabase projects' databases).
+      for (const e of emulators) await e.reset();
       for (const e of emulators) await e.close?.();
     },
   };
