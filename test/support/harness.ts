@@ -16,6 +16,8 @@ export interface Harness {
   api: string;
   sandbox: RunningSandbox;
   config: Config;
+  /** The environment the harness's config was loaded from (for a worker started as a child process). */
+  env: Record<string, string>;
   tokens: { admin: string; viewer: string };
   prefix: string;
   redis: Redis;
@@ -46,37 +48,44 @@ export function buildRequest(overrides: Partial<ProvisionRequest> = {}): Provisi
   };
 }
 
-export async function startHarness(env: Record<string, string> = {}, options: { worker?: boolean; logs?: string[] } = {}): Promise<Harness> {
+/**
+ * The environment of the worker and API, or a function of the sandbox's URL giving it (to point a
+ * provider "for real" at the sandbox, e.g. with a wrong token). The sandbox itself starts first, so
+ * with a function its own settings (SANDBOX_TIME_SCALE, SANDBOX_RATE_LIMITS) are the defaults.
+ */
+export type HarnessEnv = Record<string, string> | ((sandboxUrl: string) => Record<string, string>);
+
+export async function startHarness(envOrFn: HarnessEnv = {}, options: { worker?: boolean; logs?: string[] } = {}): Promise<Harness> {
+  const sandboxEnv = typeof envOrFn === 'function' ? {} : envOrFn;
   const sandbox = await startSandbox({
     port: 0,
     databaseUrl: DATABASE_URL,
-    timeScale: Number(env.SANDBOX_TIME_SCALE ?? 0.01),
-    rateLimits: env.SANDBOX_RATE_LIMITS === 'on',
+    timeScale: Number(sandboxEnv.SANDBOX_TIME_SCALE ?? 0.01),
+    rateLimits: sandboxEnv.SANDBOX_RATE_LIMITS === 'on',
     logger: pino({ level: 'silent' }),
     emulators: EMULATORS,
   });
+  const env = typeof envOrFn === 'function' ? envOrFn(sandbox.url) : envOrFn;
   const tokens = { admin: randomBytes(18).toString('base64url'), viewer: randomBytes(18).toString('base64url') };
   const prefix = `t${randomUUID().slice(0, 8)}`;
-  const config = loadConfig(
-    { roles: ['api', 'worker'] },
-    {
-      REDIS_URL,
-      DATABASE_URL,
-      SANDBOX_URL: sandbox.url,
-      QUEUE_PREFIX: prefix,
-      PORT: '0',
-      API_TOKENS: `admin:${tokens.admin},viewer:${tokens.viewer}`,
-      ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      LOG_LEVEL: 'silent',
-      POLL_INTERVAL_MS: '20',
-      STEP_BACKOFF_MS: '50',
-      STEP_ATTEMPTS: '4',
-      COMPENSATION_ATTEMPTS: '3',
-      PROVIDER_TIMEOUT_MS: '2000',
-      SUPABASE_READY_TIMEOUT_MS: '20000',
-      ...env,
-    },
-  );
+  const configEnv: Record<string, string> = {
+    REDIS_URL,
+    DATABASE_URL,
+    SANDBOX_URL: sandbox.url,
+    QUEUE_PREFIX: prefix,
+    PORT: '0',
+    API_TOKENS: `admin:${tokens.admin},viewer:${tokens.viewer}`,
+    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'silent',
+    POLL_INTERVAL_MS: '20',
+    STEP_BACKOFF_MS: '50',
+    STEP_ATTEMPTS: '4',
+    COMPENSATION_ATTEMPTS: '3',
+    PROVIDER_TIMEOUT_MS: '2000',
+    SUPABASE_READY_TIMEOUT_MS: '20000',
+    ...env,
+  };
+  const config = loadConfig({ roles: ['api', 'worker'] }, configEnv);
   const logger = options.logs
     ? pino({ level: 'debug' }, { write: (line: string) => void options.logs!.push(line) })
     : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -117,6 +126,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
     api: apiServer.url,
     sandbox,
     config,
+    env: configEnv,
     tokens,
     prefix,
     redis,
