@@ -16,6 +16,7 @@ export async function startConfiguredSandbox(config: Config, logger: Logger, ove
     rateLimits: config.sandbox.rateLimits,
     logger,
     emulators: EMULATORS,
+    ...(overrides.port === undefined ? { publicUrl: config.sandbox.url } : {}),
   });
 }
 

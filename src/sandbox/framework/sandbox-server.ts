@@ -14,6 +14,8 @@ export interface SandboxOptions {
   rateLimits: boolean;
   logger: Logger;
   emulators: EmulatorFactory[];
+  /** The URL others reach the sandbox at, when it differs from the bound address (0.0.0.0 in a container). */
+  publicUrl?: string;
 }
 
 export interface RunningSandbox {
@@ -50,7 +52,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const emulators = options.emulators.map((make) => make({ runtime, databaseUrl: options.databaseUrl, publicUrl: url }));
+  const publicUrl = (options.publicUrl ?? url).replace(/\/+$/, '');
+  const emulators = options.emulators.map((make) => make({ runtime, databaseUrl: options.databaseUrl, publicUrl }));
 
   // Admin routes: loopback only, whatever address the server is bound to.
   const admin = express.Router();
