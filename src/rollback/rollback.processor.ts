@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Logger } from '../shared/logger.js';
-import { AppError } from '../shared/errors.js';
+import { AppError, decodeReason } from '../shared/errors.js';
 import { resourceNames } from '../shared/names.js';
 import { stepJob, type RunCommandDeps } from '../runs/run-commands.js';
 import type { CompensationRecord, RollbackJobData, RunRecord } from '../runs/run.types.js';
@@ -32,11 +32,13 @@ export async function processRollback(deps: RollbackDeps, job: Job<RollbackJobDa
   if (!run || run.state !== 'rolling_back' || run.rollbacks !== rollback) return { state: run?.state ?? 'missing' };
 
   const jobs = new Map<StepName, Job | undefined>();
+  const failedJobs = new Set<StepName>();
   for (const step of rollbackOrder()) {
     const sj = await stepJob(deps, run, step);
     const state = sj ? await sj.getState() : 'unknown';
     if (!SETTLED.has(state)) throw new AppError('INVALID_STATE', `step ${step} is still ${state}; rollback waits for it`, { retryable: true });
     jobs.set(step, sj);
+    if (state === 'failed') failedJobs.add(step);
   }
 
   const results = new Map<StepName, CompensationRecord>();
@@ -49,6 +51,7 @@ export async function processRollback(deps: RollbackDeps, job: Job<RollbackJobDa
     const sj = jobs.get(step);
     const node = stepNode(step);
     if (!sj || !touched(sj)) continue; // never started: it created nothing
+    if (failedJobs.has(step) && refusedBeforeCreating(sj)) continue; // its credential was refused before it created anything
     if (node.undo !== 'compensate') continue; // undone with its parent, below
     const recorded: Resources = (sj.data as { resources?: Resources }).resources ?? {};
     const ctx = createCompensationContext(deps, run, step, recorded, signal);
@@ -101,6 +104,23 @@ export async function processRollback(deps: RollbackDeps, job: Job<RollbackJobDa
  */
 function touched(job: Job): boolean {
   return (job.data as { resources?: Resources }).resources !== undefined;
+}
+
+/**
+ * A failed step whose one and only attempt failed because a provider refused the credential, before it
+ * recorded anything, created nothing: every step records what it created (or the secret it is
+ * about to create with) before its next provider call. Compensating it would only be refused in
+ * turn and list as left a resource that does not exist.
+ */
+function refusedBeforeCreating(job: Job): boolean {
+  const data = job.data as { resources?: Resources; sealed?: Record<string, string>; priorAttempts?: number };
+  const attempts = (data.priorAttempts ?? 0) + (job.attemptsStarted ?? job.attemptsMade);
+  return (
+    decodeReason(job.failedReason)?.code === 'PROVIDER_AUTH_FAILED' &&
+    attempts === 1 &&
+    Object.keys(data.resources ?? {}).length === 0 &&
+    Object.keys(data.sealed ?? {}).length === 0
+  );
 }
 
 function leftName(run: RunRecord, step: StepName): string {

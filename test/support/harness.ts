@@ -80,8 +80,9 @@ export async function startHarness(envOrFn: HarnessEnv = {}, options: { worker?:
     POLL_INTERVAL_MS: '20',
     STEP_BACKOFF_MS: '50',
     STEP_ATTEMPTS: '4',
-    COMPENSATION_ATTEMPTS: '3',
-    PROVIDER_TIMEOUT_MS: '2000',
+    COMPENSATION_ATTEMPTS: '5',
+    // Generous: under load the sandbox's Supabase delete drops a real database, which can take seconds.
+    PROVIDER_TIMEOUT_MS: '10000',
     SUPABASE_READY_TIMEOUT_MS: '20000',
     ...env,
   };

@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
-import type { Server } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ProviderName } from '../../config/config.js';
 import type { Logger } from '../../shared/logger.js';
 import { CallLog } from './call-log.js';
 import { FaultBook, TRANSPORT_FAULTS, faultRulesBody, type TransportFault } from './faults.js';
@@ -16,6 +17,23 @@ export interface SandboxOptions {
   emulators: EmulatorFactory[];
   /** The URL others reach the sandbox at, when it differs from the bound address (0.0.0.0 in a container). */
   publicUrl?: string;
+  /** Called with every answered request (contract tests record the traffic with it). */
+  onExchange?: (exchange: SandboxExchange) => void;
+}
+
+/** One answered request as the emulator received it, and its answer as sent. */
+export interface SandboxExchange {
+  provider: ProviderName;
+  /** The official operationId, or `unknown` for a route the emulator does not serve. */
+  operationId: string;
+  method: string;
+  /** The path after the provider prefix, still URL-encoded. */
+  path: string;
+  query: Record<string, string | string[]>;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body; the raw text when it is not JSON; undefined when empty. */
+  body: unknown;
+  response: { status: number; headers: Record<string, string>; body: unknown };
 }
 
 export interface RunningSandbox {
@@ -101,6 +119,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       const r = emulator.errorResponse(404, 'Not Found');
       calls.add({ provider: emulator.name, operationId: 'unknown', method: req.method, path: `${emulator.prefix}${req.path}`, status: r.status, at: new Date().toISOString() });
       send(res, r);
+      reportExchange(emulator, 'unknown', req, res, r);
     });
     app.use(emulator.prefix, router);
   }
@@ -127,6 +146,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       const answer = (r: SandboxResponse, fault?: string) => {
         record(r.status, fault);
         send(res, { ...r, headers: { ...common, ...r.headers } });
+        reportExchange(emulator, op.operationId, req, res, r);
       };
       if (!op.public) {
         const denied = emulator.authenticate(sreq);
@@ -172,6 +192,37 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       record(500);
       if (!res.headersSent) send(res, emulator.errorResponse(500, 'emulator error'));
     }
+  }
+
+  /** Hands the answered exchange to `onExchange`, if any: the request as received, the answer as sent. */
+  function reportExchange(
+    emulator: ProviderEmulator,
+    operationId: string,
+    req: Request,
+    res: Response,
+    r: SandboxResponse,
+  ): void {
+    if (!options.onExchange) return;
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const parsed = parseJson(raw);
+    const query: Record<string, string | string[]> = {};
+    for (const [k, v] of new URL(req.originalUrl, 'http://sandbox').searchParams) {
+      const seen = query[k];
+      query[k] = seen === undefined ? v : [...(Array.isArray(seen) ? seen : [seen]), v];
+    }
+    const headers = Object.fromEntries(
+      Object.entries(res.getHeaders()).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
+    );
+    options.onExchange({
+      provider: emulator.name,
+      operationId,
+      method: req.method,
+      path: req.path,
+      query,
+      headers: req.headers,
+      body: parsed instanceof BadJson ? raw.toString('utf8') : parsed,
+      response: { status: r.status, headers, body: r.body },
+    });
   }
 
   return {

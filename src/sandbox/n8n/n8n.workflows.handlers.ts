@@ -85,7 +85,10 @@ export function listWorkflows(ctx: N8nContext, req: SandboxRequest): SandboxResp
   const nextCursor = offset + limit < matches.length ? encodeCursor({ offset: offset + limit, limit }) : null;
   return {
     status: 200,
-    body: { data: page.map((w) => workflowView(w, { shared: true, pinData: pinned(req) })), nextCursor },
+    body: {
+      data: page.map((w) => workflowView(w, { shared: true, pinData: pinned(req), major: ctx.version.major })),
+      nextCursor,
+    },
   };
 }
 
@@ -105,12 +108,14 @@ export function createWorkflow(ctx: N8nContext, req: SandboxRequest): SandboxRes
     ...(b.pinData !== undefined ? { pinData: b.pinData } : {}),
     ...(Array.isArray(b.nodeGroups) ? { nodeGroups: b.nodeGroups } : {}),
   });
-  return { status: 200, body: workflowView(wf, { shared: true }) };
+  return { status: 200, body: workflowView(wf, { shared: true, major: ctx.version.major }) };
 }
 
 export function getWorkflow(ctx: N8nContext, req: SandboxRequest): SandboxResponse {
   const wf = workflowOf(ctx, req);
-  return wf ? { status: 200, body: workflowView(wf, { shared: true, pinData: pinned(req) }) } : notFound();
+  return wf
+    ? { status: 200, body: workflowView(wf, { shared: true, pinData: pinned(req), major: ctx.version.major }) }
+    : notFound();
 }
 
 /** `deleteWorkflow`: 200 with the deleted workflow, active or not; its webhooks go with it. */
@@ -118,7 +123,7 @@ export function deleteWorkflow(ctx: N8nContext, req: SandboxRequest): SandboxRes
   const wf = workflowOf(ctx, req);
   if (!wf) return notFound();
   ctx.store.remove(wf.id);
-  return { status: 200, body: workflowView(wf, { shared: true }) };
+  return { status: 200, body: workflowView(wf, { shared: true, major: ctx.version.major }) };
 }
 
 /** `activateWorkflow` / `publishWorkflow`: idempotent 200; 400 without a trigger or on a webhook clash. */
@@ -140,7 +145,7 @@ export function activateWorkflow(ctx: N8nContext, req: SandboxRequest): SandboxR
     wf.active = true;
     wf.updatedAt = ctx.runtime.now();
   }
-  return { status: 200, body: workflowView(wf, { shared: ctx.version.major === 1 }) };
+  return { status: 200, body: workflowView(wf, { shared: ctx.version.major === 1, major: ctx.version.major }) };
 }
 
 /** `deactivateWorkflow` / `unpublishWorkflow`: 200, idempotent. */
@@ -151,5 +156,5 @@ export function deactivateWorkflow(ctx: N8nContext, req: SandboxRequest): Sandbo
     wf.active = false;
     wf.updatedAt = ctx.runtime.now();
   }
-  return { status: 200, body: workflowView(wf, { shared: true }) };
+  return { status: 200, body: workflowView(wf, { shared: true, major: ctx.version.major }) };
 }

@@ -46,9 +46,21 @@ export function projectOperations(ctx: SupabaseContext): OperationDef[] {
         if (!input.ok) return supabaseError(400, input.message);
         const initFails = deps.runtime.takeFault('supabase', 'v1-create-a-project', 'init-failed');
         const ref = store.freshRef();
-        // The database exists before the project is answered, so it is there when the project turns healthy.
-        await createProjectDatabase(deps.databaseUrl, projectDatabaseName(ref));
+        // Listed at once (COMING_UP), as Supabase lists a project from the moment it accepts the
+        // create: a client that gave up waiting for the answer finds it by name. Its database exists
+        // before it is answered and before it turns healthy.
         const project = store.add(ref, { ...input.value, initFails });
+        const dbName = projectDatabaseName(ref);
+        try {
+          await createProjectDatabase(deps.databaseUrl, dbName);
+        } catch (e) {
+          store.remove(ref);
+          await dropProjectDatabase(deps.databaseUrl, dbName).catch(() => undefined);
+          throw e;
+        }
+        // Deleted while its database was being made: drop that too.
+        if (!store.get(ref)) await dropProjectDatabase(deps.databaseUrl, dbName);
+        store.markDatabaseReady(ref);
         return { status: 201, body: store.view(project) };
       },
     },

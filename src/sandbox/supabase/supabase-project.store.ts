@@ -15,6 +15,8 @@ export interface SandboxProject {
   createdAt: number;
   /** The project ends INIT_FAILED instead of ACTIVE_HEALTHY (the `init-failed` fault). */
   initFails: boolean;
+  /** When its database was ready; it stays COMING_UP until then, and for the provisioning time after. */
+  databaseReadyAt?: number;
   keys: ProjectKeys;
 }
 
@@ -45,7 +47,7 @@ export class SupabaseProjectStore {
     private readonly provisionMs: () => number,
   ) {}
 
-  /** Reserves a ref no live project uses (the database is created under it before `add`). */
+  /** A ref no live project uses. */
   freshRef(): string {
     let ref = newProjectRef();
     while (this.projects.has(ref)) ref = newProjectRef();
@@ -67,6 +69,11 @@ export class SupabaseProjectStore {
     return project;
   }
 
+  markDatabaseReady(ref: string): void {
+    const project = this.projects.get(ref);
+    if (project) project.databaseReadyAt = this.now();
+  }
+
   get(ref: string): SandboxProject | undefined {
     return this.projects.get(ref);
   }
@@ -86,7 +93,8 @@ export class SupabaseProjectStore {
   }
 
   status(project: SandboxProject): ProjectStatus {
-    if (this.now() - project.createdAt < this.provisionMs()) return 'COMING_UP';
+    const readyAt = project.databaseReadyAt;
+    if (readyAt === undefined || this.now() - readyAt < this.provisionMs()) return 'COMING_UP';
     return project.initFails ? 'INIT_FAILED' : 'ACTIVE_HEALTHY';
   }
 

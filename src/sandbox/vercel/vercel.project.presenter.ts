@@ -35,10 +35,17 @@ function deploymentRef(d: Deployment, now: number): Record<string, unknown> {
   return {
     id: d.id,
     url: d.url,
+    deploymentHostname: d.url.replace(/\.vercel\.app$/, ''),
     readyState: readyState(d, now),
     target: d.target,
     createdAt: d.createdAt,
+    createdIn: 'sfo1',
+    creator: { uid: SANDBOX_USER_ID, username: 'sandbox', email: 'sandbox@vercel.sandbox.local' },
     name: d.name,
+    plan: 'pro',
+    private: true,
+    type: 'LAMBDAS',
+    userId: SANDBOX_USER_ID,
   };
 }
 

@@ -31,6 +31,8 @@ async function writeBackup(ctx: StepContext) {
   let existing = await gitea.getFile(owner, repo, path, ctx.signal);
   let sha = existing?.sha;
   if (!existing) {
+    // Recorded before the create, like every step's resource, so rollback knows it may exist.
+    await ctx.record({ resources: { repo: `${owner}/${repo}`, path } });
     try {
       sha = (await gitea.createFile({ ...file, message: `Back up n8n workflow of client ${ctx.names.clientKey}` }, ctx.signal)).content?.sha;
     } catch (e) {

@@ -1,0 +1,332 @@
+/**
+ * SPEC 4.2 (nothing duplicated) and 4.3 (nothing lost) when workers crash.
+ *
+ * The API and the sandbox run in this process (the harness, without its in-process worker);
+ * workers run as child processes (test/support/worker-process.ts) so that they can be killed
+ * with SIGKILL, which BullMQ only notices through the lock expiring: with LOCK_DURATION_MS=2000
+ * and STALLED_INTERVAL_MS=1000 a fresh worker takes such a job back within about 2-3 s
+ * (bullmq-facts.md §5).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Job } from 'bullmq';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createQueues, type Queues } from '../../src/runs/queues.js';
+import { buildRequest, resourcesOf, startHarness, type Harness } from '../support/harness.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const WORKER_ENTRY = resolve(ROOT, 'test/support/worker-process.ts');
+const LOCK_DURATION_MS = 2000;
+const STALLED_INTERVAL_MS = 1000;
+/** Show the figures this file measures (`CRASH_TEST_REPORT=1 npx vitest run ...`). */
+const REPORT = process.env.CRASH_TEST_REPORT === '1';
+
+const NONE = { supabase: [], github: [], vercel: [], n8n: [], gitea: [] };
+/** The create operation of each provider, as the sandbox logs it. */
+const CREATES = [
+  ['supabase', 'v1-create-a-project'],
+  ['github', 'repos/create-using-template'],
+  ['vercel', 'createProject'],
+  ['n8n', 'createWorkflow'],
+  ['gitea', 'repoCreateFile'],
+] as const;
+
+let h: Harness;
+let queues: Queues;
+
+beforeAll(async () => {
+  h = await startHarness(
+    {
+      // Supabase projects stay COMING_UP for 600 ms: a window in which to kill the worker mid-step.
+      SANDBOX_TIME_SCALE: '0.2',
+      LOCK_DURATION_MS: String(LOCK_DURATION_MS),
+      STALLED_INTERVAL_MS: String(STALLED_INTERVAL_MS),
+      // The sandbox's Supabase delete drops a real database, which can take seconds while other
+      // test files create and drop theirs; the harness's 2 s would turn that into retries.
+      PROVIDER_TIMEOUT_MS: '8000',
+    },
+    { worker: false },
+  );
+  queues = createQueues(h.env.REDIS_URL!, h.prefix);
+});
+
+afterEach(async (ctx) => {
+  await killAll();
+  if (ctx.task.result?.state === 'fail') {
+    // What the worker processes logged, for the failure's story.
+    for (const [i, c] of spawned.entries()) console.error(`--- worker ${i + 1} (pid ${c.proc.pid}) ---\n${c.output.join('').slice(-6000)}`);
+  }
+  spawned.length = 0;
+  await h?.clearFaults();
+});
+
+afterAll(async () => {
+  await killAll();
+  await queues?.close();
+  await h?.close();
+});
+
+// ---- worker child processes ----------------------------------------------------------------
+
+interface WorkerChild {
+  proc: ChildProcess;
+  /** Its stdout and stderr, line by line (pino JSON), to show when a test fails. */
+  output: string[];
+  exited: Promise<void>;
+  /** From spawn to its `worker-ready` line. */
+  startupMs: number;
+}
+
+const live = new Set<WorkerChild>();
+/** Every worker started by the current test, killed or not. */
+const spawned: WorkerChild[] = [];
+
+/** Starts a worker process with the harness's environment; resolves once its workers are started. */
+async function spawnWorker(): Promise<WorkerChild> {
+  const spawnedAt = Date.now();
+  const proc = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], {
+    cwd: ROOT,
+    // Only what the harness configured itself with (as the in-process worker had), so that no
+    // provider credential of the developer's shell can switch a provider to live.
+    env: { PATH: process.env.PATH ?? '', ...h.env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const output: string[] = [];
+  const exited = new Promise<void>((done) => proc.once('exit', () => done()));
+  const child: WorkerChild = { proc, output, exited, startupMs: 0 };
+  live.add(child);
+  spawned.push(child);
+  void exited.then(() => live.delete(child));
+
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`worker did not start in 20 s:\n${output.join('')}`)), 20_000);
+    const collect = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (!child.startupMs && output.join('').includes('worker-ready')) {
+        clearTimeout(timer);
+        child.startupMs = Date.now() - spawnedAt;
+        ready();
+      }
+    };
+    proc.stdout!.on('data', collect);
+    proc.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    void exited.then(() => {
+      clearTimeout(timer);
+      fail(new Error(`worker exited before it was ready (code ${proc.exitCode}):\n${output.join('')}`));
+    });
+  });
+  return child;
+}
+
+/** SIGKILL: no handler runs, no lock is released, no job is moved back. Returns when it is gone. */
+async function kill9(child: WorkerChild): Promise<number> {
+  const at = Date.now();
+  child.proc.kill('SIGKILL');
+  await child.exited;
+  return at;
+}
+
+async function killAll(): Promise<void> {
+  await Promise.all([...live].map((c) => kill9(c)));
+}
+
+// ---- helpers -------------------------------------------------------------------------------
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 10): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+const callsSince = async (from: number) => (await h.sandboxCalls()).slice(from);
+const count = (calls: any[], provider: string, operationId: string) => calls.filter((c) => c.provider === provider && c.operationId === operationId);
+const stepOf = (run: any, name: string) => run.steps.find((s: any) => s.name === name);
+
+function report(label: string, figures: Record<string, unknown>): void {
+  if (REPORT) console.log(`[crash-recovery] ${label}: ${JSON.stringify(figures)}`);
+}
+
+/** Every resource of the client exists exactly once, and each provider's create answered 2xx once. */
+function expectProvisionedOnce(state: any, calls: any[], clientId: string): Record<string, number> {
+  const mine = resourcesOf(state, clientId);
+  expect(Object.fromEntries(Object.entries(mine).map(([k, v]) => [k, v.length]))).toEqual({ supabase: 1, github: 1, vercel: 1, n8n: 1, gitea: 1 });
+  const creates: Record<string, number> = {};
+  for (const [provider, op] of CREATES) {
+    const all = count(calls, provider, op);
+    creates[op] = all.length;
+    // Called once; a second call may only have been refused (a conflict), never have created.
+    expect(all.filter((c) => c.status >= 200 && c.status < 300), `${op} succeeded more than once`).toHaveLength(1);
+  }
+  return creates;
+}
+
+// ---- tests ---------------------------------------------------------------------------------
+
+describe('crash recovery (SPEC 4.2, 4.3)', () => {
+  it('When the worker is SIGKILLed mid-step, then a fresh worker takes the step back and the run succeeds with every resource created once', async () => {
+    const from = (await h.sandboxCalls()).length;
+    const first = await spawnWorker();
+    const req = buildRequest();
+    const posted = await h.request('POST', '/api/provisioning', { body: req });
+    expect(posted.status).toBe(202);
+    const runId: string = posted.body.runId;
+
+    // The supabase step has created its project and is waiting for it to come up (600 ms).
+    const atKill = await until(
+      'the Supabase project to exist while it is COMING_UP',
+      async () => {
+        const project = resourcesOf(await h.sandboxState(), req.clientId).supabase[0];
+        return project?.status === 'COMING_UP' ? project : undefined;
+      },
+      15_000,
+    );
+    const killedAt = await kill9(first);
+    const runAtKill = await h.getRun(runId);
+    expect(runAtKill.state).toBe('running');
+    expect(stepOf(runAtKill, 'supabase').state).toBe('running');
+    const jobId = `${runId}-g1-supabase`;
+    expect(await (await Job.fromId(queues.provision, jobId))!.getState()).toBe('active'); // orphaned: its lock still stands
+
+    const restartedAt = Date.now();
+    const fresh = await spawnWorker();
+    const done = await h.waitForRun(runId, ['succeeded', 'failed', 'rolled_back', 'rollback_failed'], 25_000);
+    expect(done.state).toBe('succeeded');
+
+    const job = (await Job.fromId(queues.provision, jobId))!;
+    expect(job.attemptsStarted).toBeGreaterThanOrEqual(2);
+    expect(job.stalledCounter).toBeGreaterThanOrEqual(1);
+    expect(stepOf(done, 'supabase').attempts).toBeGreaterThanOrEqual(2);
+    expect(done.resources.supabase.ref).toBe(atKill.ref); // the same project, found again by name or recorded ref
+
+    const calls = await callsSince(from);
+    const creates = expectProvisionedOnce(await h.sandboxState(), calls, req.clientId);
+    // Taken back once its lock had expired and a stalled check of the fresh worker saw it (two
+    // passes): seconds, not the minute BullMQ's defaults would take.
+    const reactivatedAfterMs = job.processedOn! - killedAt;
+    const freshReadyAfterKillMs = restartedAt + fresh.startupMs - killedAt;
+    expect(reactivatedAfterMs).toBeGreaterThan(0);
+    expect(reactivatedAfterMs).toBeLessThan(Math.max(LOCK_DURATION_MS, freshReadyAfterKillMs) + 3 * STALLED_INTERVAL_MS);
+    report('SIGKILL mid-step', {
+      reactivatedAfterMs,
+      freshWorkerReadyAfterKillMs: freshReadyAfterKillMs,
+      killToSucceededMs: Date.parse(done.finishedAt) - killedAt,
+      supabaseAttempts: stepOf(done, 'supabase').attempts,
+      stalledCounter: job.stalledCounter,
+      createCalls: creates,
+      steps: done.steps.map((s: any) => `${s.name}:${s.state}/${s.attempts}`),
+    });
+  });
+
+  it('When the worker is SIGKILLed during the rollback, then a fresh worker resumes it and nothing of the client is left', async () => {
+    const from = (await h.sandboxCalls()).length;
+    await h.addFaults([
+      { provider: 'vercel', operationId: 'createProject', fault: 'http4xx', status: 400 },
+      // The GitHub delete hangs (once): the rollback is caught with some compensations done and one in flight.
+      { provider: 'github', operationId: 'repos/delete', fault: 'timeout', times: 1 },
+    ]);
+    const first = await spawnWorker();
+    const req = buildRequest();
+    const posted = await h.request('POST', '/api/provisioning', { body: req });
+    expect(posted.status).toBe(202);
+    const runId: string = posted.body.runId;
+
+    await until('the GitHub delete to be in flight', async () => count(await callsSince(from), 'github', 'repos/delete').length > 0, 20_000);
+    const killedAt = await kill9(first);
+    const mid = await h.getRun(runId);
+    expect(mid.state).toBe('rolling_back');
+    expect(mid.error).toMatchObject({ step: 'vercel', retryable: false });
+    const compensated = (run: any) => run.steps.filter((s: any) => s.state === 'compensated').map((s: any) => s.name);
+    expect(compensated(mid)).toEqual(['vercel', 'n8n', 'backup']);
+    expect(resourcesOf(await h.sandboxState(), req.clientId).github).toHaveLength(1);
+
+    const restartedAt = Date.now();
+    const fresh = await spawnWorker();
+    const done = await h.waitForRun(runId, ['rolled_back', 'rollback_failed'], 25_000);
+    expect(done.state).toBe('rolled_back');
+    expect(resourcesOf(await h.sandboxState(), req.clientId)).toEqual(NONE);
+    expect(compensated(done)).toEqual(['supabase', 'database', 'github', 'vercel', 'n8n', 'backup']);
+
+    // Resumed, not redone: the compensations finished before the kill did not run again; the one
+    // in flight (its call never answered) was done by the fresh worker.
+    const calls = await callsSince(from);
+    expect(count(calls, 'n8n', 'deleteWorkflow')).toHaveLength(1);
+    expect(count(calls, 'gitea', 'repoDeleteFile')).toHaveLength(1);
+    const githubDeletes = count(calls, 'github', 'repos/delete').map((c) => c.status);
+    expect(githubDeletes[0]).toBe(0);
+    expect(githubDeletes.at(-1)).toBe(204);
+    const rollbackJob = (await Job.fromId(queues.rollback, `${runId}-rollback-1`))!;
+    expect(rollbackJob.stalledCounter).toBeGreaterThanOrEqual(1);
+    report('SIGKILL during rollback', {
+      rollbackReactivatedAfterMs: rollbackJob.processedOn! - killedAt,
+      freshWorkerReadyAfterKillMs: restartedAt + fresh.startupMs - killedAt,
+      killToRolledBackMs: Date.parse(done.finishedAt) - killedAt,
+      githubDeletes,
+      stalledCounter: rollbackJob.stalledCounter,
+    });
+  });
+
+  it('When 10 POSTs for the same client race (case variants of its id), then all get the same run and each resource exists once', async () => {
+    const from = (await h.sandboxCalls()).length;
+    await spawnWorker();
+    const req = buildRequest({ clientId: `Race-${Date.now().toString(36)}` });
+    const variants = [req.clientId, req.clientId.toLowerCase(), req.clientId.toUpperCase()];
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => h.request('POST', '/api/provisioning', { body: { ...req, clientId: variants[i % variants.length] } })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(202));
+    const runIds = new Set(answers.map((a) => a.body.runId));
+    expect(runIds.size).toBe(1);
+    const [runId] = [...runIds] as [string];
+
+    const done = await h.waitForRun(runId, ['succeeded', 'failed', 'rolled_back', 'rollback_failed'], 20_000);
+    expect(done.state).toBe('succeeded');
+    const creates = expectProvisionedOnce(await h.sandboxState(), await callsSince(from), req.clientId);
+    const runs = await h.request('GET', `/api/provisioning?clientId=${req.clientId.toLowerCase()}`);
+    expect(runs.body.runs).toHaveLength(1);
+    // Already provisioned now: a further POST is refused, whatever the case.
+    expect((await h.request('POST', '/api/provisioning', { body: { ...req, clientId: req.clientId.toUpperCase() } })).status).toBe(409);
+    report('10 racing POSTs', { postToSucceededMs: Date.parse(done.finishedAt) - started, createCalls: creates });
+  });
+
+  it('When no worker runs, then a POST is still answered 202 and the run waits queued; a worker started later finishes it', async () => {
+    const from = (await h.sandboxCalls()).length;
+    expect(live.size).toBe(0);
+    const req = buildRequest();
+    const posted = await h.request('POST', '/api/provisioning', { body: req });
+    expect(posted.status).toBe(202);
+    const runId: string = posted.body.runId;
+
+    await new Promise((r) => setTimeout(r, 1500));
+    const waiting = await h.getRun(runId);
+    expect(waiting.state).toBe('queued');
+    expect(waiting.steps.map((s: any) => s.state)).toEqual(Array(6).fill('pending'));
+    // In Redis, untouched: the three independent steps wait for a worker, the others for them.
+    const jobStates: Record<string, string> = {};
+    for (const step of ['supabase', 'database', 'github', 'vercel', 'n8n', 'backup', 'finalize']) {
+      jobStates[step] = await (await Job.fromId(queues.provision, `${runId}-g1-${step}`))!.getState();
+    }
+    expect(jobStates).toEqual({
+      supabase: 'waiting',
+      github: 'waiting',
+      n8n: 'waiting',
+      database: 'waiting-children',
+      vercel: 'waiting-children',
+      backup: 'waiting-children',
+      finalize: 'waiting-children',
+    });
+    expect(await callsSince(from)).toEqual([]);
+
+    const started = Date.now();
+    const worker = await spawnWorker();
+    const done = await h.waitForRun(runId, ['succeeded', 'failed', 'rolled_back', 'rollback_failed'], 20_000);
+    expect(done.state).toBe('succeeded');
+    expectProvisionedOnce(await h.sandboxState(), await callsSince(from), req.clientId);
+    report('no worker, then one', { workerStartupMs: worker.startupMs, workerReadyToSucceededMs: Date.parse(done.finishedAt) - started - worker.startupMs });
+  });
+});
