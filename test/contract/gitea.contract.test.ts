@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GiteaClient } from '../../src/providers/gitea.client.js';
 import { loadContract, type Contract, type Exception } from './contract-validator.js';
-import { failure, startRecordingSandbox, verify, type RecordingSandbox } from './recording-sandbox.js';
+import { failure, operationsIn, startRecordingSandbox, verify, type RecordingSandbox } from './recording-sandbox.js';
 
 const OPERATIONS = [
   'createOrgRepo',
@@ -98,6 +98,9 @@ describe('Gitea API against gitea.swagger.json (converted to OpenAPI 3)', () => 
     });
 
     const { seen, unexplained, used } = verify(contract, exchanges, EXCEPTIONS);
+    expect(operationsIn(seen)).toEqual(contract.operationIds);
+    // AuthorizationHeaderToken is an apiKey header whose description asks for "token" and a space.
+    expect(exchanges.every((x) => /^token \S+$/.test(String(x.headers.authorization)))).toBe(true);
     expect(seen).toEqual([
       'createOrgRepo 201',
       'repoCreateFile 201',

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GithubClient } from '../../src/providers/github.client.js';
 import { GITHUB_TOKEN_NO_DELETE } from '../../src/sandbox/github/github.emulator.js';
 import { loadContract, type Contract, type Exception } from './contract-validator.js';
-import { eventually, failure, startRecordingSandbox, verify, type RecordingSandbox } from './recording-sandbox.js';
+import {
+  eventually,
+  failure,
+  operationsIn,
+  startRecordingSandbox,
+  verify,
+  type RecordingSandbox,
+} from './recording-sandbox.js';
 
 const OPERATIONS = [
   'repos/create-in-org',
@@ -91,6 +98,16 @@ describe('GitHub REST against github.openapi.json', () => {
     });
 
     const { seen, unexplained, used } = verify(contract, exchanges, EXCEPTIONS);
+    expect(operationsIn(seen)).toEqual(contract.operationIds);
+    // The description has no security and no headers: GitHub's docs ask for a token and an API version.
+    const fromClient = exchanges.filter((x) => String(x.headers['user-agent']).startsWith('client-provisioner'));
+    expect(fromClient.length).toBeGreaterThan(5);
+    for (const x of fromClient) {
+      expect(x.headers).toMatchObject({
+        authorization: expect.stringMatching(/^(token|bearer) \S+$/i),
+        'x-github-api-version': '2022-11-28',
+      });
+    }
     // A generated repo answers 404 until its copy is done: seen or not, depending on timing.
     expect(seen.filter((s) => s !== 'repos/get 404')).toEqual([
       'repos/create-in-org 201',

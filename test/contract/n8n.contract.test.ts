@@ -5,7 +5,7 @@ import { createN8nEmulator, createN8nV1Emulator } from '../../src/sandbox/n8n/n8
 import { n8nWorkflowFor } from '../../src/shared/templates.js';
 import { webhookIdFor } from '../../src/steps/n8n/webhook-id.js';
 import { loadContract, type Contract, type ContractName, type Exception } from './contract-validator.js';
-import { failure, startRecordingSandbox, verify, type RecordingSandbox } from './recording-sandbox.js';
+import { failure, operationsIn, startRecordingSandbox, verify, type RecordingSandbox } from './recording-sandbox.js';
 
 /** Both majors: n8n 2.x against n8n.openapi.json, n8n 1.x against n8n-1.x.openapi.json. */
 const VERSIONS = [
@@ -86,6 +86,7 @@ describe.each(VERSIONS)('n8n public API against $contract', ({ contract: name, e
     });
 
     const { seen, unexplained, used } = verify(contract, exchanges, EXCEPTIONS);
+    expect(operationsIn(seen)).toEqual(contract.operationIds);
     expect(seen).toEqual(operations.map((op) => `${op} 200`).sort());
     expect(unexplained).toEqual([]);
     expect(used).toEqual([]);

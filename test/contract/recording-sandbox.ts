@@ -100,6 +100,9 @@ export function verify(contract: Contract, exchanges: SandboxExchange[], excepti
   };
 }
 
+/** The operations of `seen` (`operationId status` entries), sorted: every one the description has, in a happy path. */
+export const operationsIn = (seen: string[]): string[] => [...new Set(seen.map((s) => s.split(' ')[0]!))].sort();
+
 /** Runs a call that is expected to fail and gives back its error. */
 export async function failure(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
   try {

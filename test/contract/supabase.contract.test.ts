@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SupabaseClient } from '../../src/providers/supabase.client.js';
 import { loadContract, type Contract, type Exception } from './contract-validator.js';
-import { eventually, failure, startRecordingSandbox, verify, type RecordingSandbox } from './recording-sandbox.js';
+import {
+  eventually,
+  failure,
+  operationsIn,
+  startRecordingSandbox,
+  verify,
+  type RecordingSandbox,
+} from './recording-sandbox.js';
 
 /** Where the real Management API answers what supabase-management.openapi.json does not describe. */
 const EXCEPTIONS: Exception[] = [
@@ -55,6 +62,7 @@ describe('Supabase Management API against supabase-management.openapi.json', () 
     });
 
     const { seen, unexplained, used } = verify(contract, exchanges, EXCEPTIONS);
+    expect(operationsIn(seen)).toEqual(contract.operationIds);
     expect(seen).toEqual([
       'v1-create-a-project 201',
       'v1-delete-a-project 200',

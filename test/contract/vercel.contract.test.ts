@@ -5,7 +5,14 @@ import {
   type CreateProjectInput,
 } from '../../src/providers/vercel.client.js';
 import { loadContract, type Contract, type Exception } from './contract-validator.js';
-import { eventually, failure, startRecordingSandbox, verify, type RecordingSandbox } from './recording-sandbox.js';
+import {
+  eventually,
+  failure,
+  operationsIn,
+  startRecordingSandbox,
+  verify,
+  type RecordingSandbox,
+} from './recording-sandbox.js';
 
 const OPERATIONS = [
   'createProject',
@@ -79,6 +86,7 @@ describe('Vercel REST against vercel.openapi.json', () => {
     });
 
     const { seen, unexplained, used } = verify(contract, exchanges, EXCEPTIONS);
+    expect(operationsIn(seen)).toEqual(contract.operationIds);
     expect(seen).toEqual([
       'createDeployment 200',
       'createProject 200',
