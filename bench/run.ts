@@ -33,11 +33,15 @@ try {
   const ms = done.map((d) => d.ms).sort((a, b) => a - b);
   const pct = (p: number) => ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))]!;
   const state = await h.sandboxState();
-  const broken = requests.filter((r) => Object.values(resourcesOf(state, r.clientId)).some((list) => list.length !== 1));
+  const broken = requests.filter((r) =>
+    Object.values(resourcesOf(state, r.clientId)).some((list) => list.length !== 1),
+  );
   const calls = await h.sandboxCalls();
   const limited = calls.filter((c) => c.status === 429 || (c.status === 403 && c.provider === 'github')).length;
 
-  console.log(`clients ${clients}, SANDBOX_TIME_SCALE ${timeScale}, rate limits ${process.env.SANDBOX_RATE_LIMITS ?? 'on'}`);
+  console.log(
+    `clients ${clients}, SANDBOX_TIME_SCALE ${timeScale}, rate limits ${process.env.SANDBOX_RATE_LIMITS ?? 'on'}`,
+  );
   console.log(`enqueue all: ${enqueueMs.toFixed(0)} ms`);
   console.log(`run latency ms: p50 ${pct(50)}, p95 ${pct(95)}, max ${ms.at(-1)}`);
   console.log(`wall ${(wallMs / 1000).toFixed(1)} s, ${(clients / (wallMs / 60_000)).toFixed(1)} clients/min`);
@@ -45,7 +49,9 @@ try {
   for (const d of done) states[d.run.state as string] = (states[d.run.state as string] ?? 0) + 1;
   console.log(`states: ${JSON.stringify(states)}`);
   console.log(`provider calls ${calls.length}, rate-limited answers ${limited}`);
-  console.log(`invariant (exactly one of each resource per client): ${broken.length === 0 ? 'held' : `BROKEN for ${broken.map((r) => r.clientId).join(', ')}`}`);
+  console.log(
+    `invariant (exactly one of each resource per client): ${broken.length === 0 ? 'held' : `BROKEN for ${broken.map((r) => r.clientId).join(', ')}`}`,
+  );
   if (broken.length || done.some((d) => d.run.state !== 'succeeded')) process.exitCode = 1;
 } finally {
   await h.close();

@@ -22,9 +22,15 @@ await runMain('client-provisioner', async () => {
     '',
     `  API        ${api.url}/api/provisioning`,
     `  Dashboard  ${api.url}/admin/queues   (any user name, the token as password)`,
-    sandbox ? `  Sandbox    ${sandbox.url}   (emulating: ${emulated.join(', ')}; state at ${sandbox.url}/_sandbox/state)` : '  Sandbox    off (all providers live)',
-    config.apiTokenGenerated ? `  Admin token (shown once): ${config.apiTokens[0]!.token}` : '  Tokens     from API_TOKENS',
-    config.encryptionKeyGenerated ? '  ENCRYPTION_KEY not set: a key was made for this process; runs in flight cannot resume after a restart.' : '',
+    sandbox
+      ? `  Sandbox    ${sandbox.url}   (emulating: ${emulated.join(', ')}; state at ${sandbox.url}/_sandbox/state)`
+      : '  Sandbox    off (all providers live)',
+    config.apiTokenGenerated
+      ? `  Admin token (shown once): ${config.apiTokens[0]!.token}`
+      : '  Tokens     from API_TOKENS',
+    config.encryptionKeyGenerated
+      ? '  ENCRYPTION_KEY not set: a key was made for this process; runs in flight cannot resume after a restart.'
+      : '',
     '',
     `  curl -sX POST ${api.url}/api/provisioning -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
     `       -d '{"clientId":"acme","clientName":"Acme Ltd","orgEmail":"ops@acme.test","tier":"professional"}'`,

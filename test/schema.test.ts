@@ -36,7 +36,12 @@ async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise
 }
 
 /** Runs `fn` in a transaction as PostgREST would for a request with these JWT claims. */
-function asRequest<T>(url: string, role: 'anon' | 'authenticated' | 'service_role', claims: object, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+function asRequest<T>(
+  url: string,
+  role: 'anon' | 'authenticated' | 'service_role',
+  claims: object,
+  fn: (c: pg.Client) => Promise<T>,
+): Promise<T> {
   return withDb(url, async (c) => {
     await c.query('begin');
     try {
@@ -52,9 +57,15 @@ function asRequest<T>(url: string, role: 'anon' | 'authenticated' | 'service_rol
 function buildStepContext(url: string, password = 'p@ss:w/rd?#%"'): StepContext {
   const u = new URL(url);
   const resources = {
-    ref: 'abcdefghijklmnopqrst', name: 'client-acme', region: 'af-south-1', status: 'ACTIVE_HEALTHY',
-    apiUrl: 'http://127.0.0.1:4010', dbHost: u.hostname, dbPort: Number(u.port || 5432),
-    dbName: decodeURIComponent(u.pathname.slice(1)), dbUser: decodeURIComponent(u.username || 'postgres'),
+    ref: 'abcdefghijklmnopqrst',
+    name: 'client-acme',
+    region: 'af-south-1',
+    status: 'ACTIVE_HEALTHY',
+    apiUrl: 'http://127.0.0.1:4010',
+    dbHost: u.hostname,
+    dbPort: Number(u.port || 5432),
+    dbName: decodeURIComponent(u.pathname.slice(1)),
+    dbUser: decodeURIComponent(u.username || 'postgres'),
   };
   return {
     log: pino({ level: 'silent' }),
@@ -86,21 +97,40 @@ describe('client schema on a Supabase-like project database', () => {
     await applySchema(url, await loadSchemaSql());
     const [alice, bob] = [randomUUID(), randomUUID()];
     await withDb(url, async (c) => {
-      await c.query(`insert into auth.users (id, email) values ($1, 'alice@example.com'), ($2, 'bob@example.com')`, [alice, bob]);
-      await c.query(`insert into contacts (owner_id, first_name) values ($1, 'A1'), ($1, 'A2'), ($2, 'B1')`, [alice, bob]);
-      await c.query(`insert into content_items (owner_id, slug, title, status) values ($1, 'draft', 'Draft', 'draft'), ($2, 'live', 'Live', 'published')`, [alice, bob]);
+      await c.query(`insert into auth.users (id, email) values ($1, 'alice@example.com'), ($2, 'bob@example.com')`, [
+        alice,
+        bob,
+      ]);
+      await c.query(`insert into contacts (owner_id, first_name) values ($1, 'A1'), ($1, 'A2'), ($2, 'B1')`, [
+        alice,
+        bob,
+      ]);
+      await c.query(
+        `insert into content_items (owner_id, slug, title, status) values ($1, 'draft', 'Draft', 'draft'), ($2, 'live', 'Live', 'published')`,
+        [alice, bob],
+      );
     });
     const aliceClaims = { sub: alice, role: 'authenticated' };
 
-    const aliceContacts = await asRequest(url, 'authenticated', aliceClaims, (c) => c.query('select first_name from contacts order by 1'));
-    const aliceContent = await asRequest(url, 'authenticated', aliceClaims, (c) => c.query('select slug from content_items order by 1'));
-    const serviceContacts = await asRequest(url, 'service_role', { role: 'service_role' }, (c) => c.query('select * from contacts'));
+    const aliceContacts = await asRequest(url, 'authenticated', aliceClaims, (c) =>
+      c.query('select first_name from contacts order by 1'),
+    );
+    const aliceContent = await asRequest(url, 'authenticated', aliceClaims, (c) =>
+      c.query('select slug from content_items order by 1'),
+    );
+    const serviceContacts = await asRequest(url, 'service_role', { role: 'service_role' }, (c) =>
+      c.query('select * from contacts'),
+    );
     const anonContacts = await asRequest(url, 'anon', { role: 'anon' }, (c) => c.query('select * from contacts'));
-    const anonContent = await asRequest(url, 'anon', { role: 'anon' }, (c) => c.query('select slug from content_items'));
+    const anonContent = await asRequest(url, 'anon', { role: 'anon' }, (c) =>
+      c.query('select slug from content_items'),
+    );
     const insertForBob = await asRequest(url, 'authenticated', aliceClaims, (c) =>
-      c.query(`insert into contacts (owner_id, first_name) values ($1, 'forged')`, [bob])).catch((e: unknown) => e);
+      c.query(`insert into contacts (owner_id, first_name) values ($1, 'forged')`, [bob]),
+    ).catch((e: unknown) => e);
     const insertOwn = await asRequest(url, 'authenticated', aliceClaims, (c) =>
-      c.query(`insert into contacts (first_name) values ('mine') returning owner_id`));
+      c.query(`insert into contacts (first_name) values ('mine') returning owner_id`),
+    );
 
     expect(aliceContacts.rows.map((r) => r.first_name)).toEqual(['A1', 'A2']);
     expect(aliceContent.rows.map((r) => r.slug)).toEqual(['draft', 'live']);
@@ -121,7 +151,8 @@ describe('client schema on a Supabase-like project database', () => {
       const { rows } = await withDb(databaseUrl(SERVER, name), (c) =>
         c.query(`select to_regprocedure('auth.uid()') is not null as uid,
                         (select count(*)::int from pg_roles where rolname in ('anon', 'authenticated', 'service_role')) as roles,
-                        (select rolbypassrls from pg_roles where rolname = 'service_role') as bypass`));
+                        (select rolbypassrls from pg_roles where rolname = 'service_role') as bypass`),
+      );
       expect(rows[0]).toEqual({ uid: true, roles: 3, bypass: true });
     }
   }, 60_000);
@@ -154,7 +185,11 @@ describe('database step', () => {
 
     const run = databaseStep.execute(buildStepContext(url));
 
-    await expect(run).rejects.toMatchObject({ code: 'VERIFICATION_FAILED', retryable: false, message: expect.stringMatching(/26 policies, expected 25/) });
+    await expect(run).rejects.toMatchObject({
+      code: 'VERIFICATION_FAILED',
+      retryable: false,
+      message: expect.stringMatching(/26 policies, expected 25/),
+    });
   }, 30_000);
 
   it('says the database is unreachable, retryably, without the password, when nothing listens', async () => {
@@ -163,6 +198,8 @@ describe('database step', () => {
     const error = await databaseStep.execute(ctx).catch((e: unknown) => e);
 
     expect(error).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', retryable: true });
-    expect(JSON.stringify({ ...(error as object), message: (error as Error).message })).not.toContain('Sup3r-Secret-Pw');
+    expect(JSON.stringify({ ...(error as object), message: (error as Error).message })).not.toContain(
+      'Sup3r-Secret-Pw',
+    );
   }, 30_000);
 });

@@ -1,5 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { clientConfigFor, enabledModules, loadSchemaSql, n8nWorkflowFor, type N8nWorkflowOptions } from '../src/shared/templates.js';
+import {
+  clientConfigFor,
+  enabledModules,
+  loadSchemaSql,
+  n8nWorkflowFor,
+  type N8nWorkflowOptions,
+} from '../src/shared/templates.js';
 import type { ProvisionRequest } from '../src/steps/step.types.js';
 
 const buildRequest = (overrides: Partial<ProvisionRequest> = {}): ProvisionRequest => ({
@@ -30,7 +36,11 @@ describe('module manifest', () => {
 
     expect(config).toMatchObject({ clientId: 'acme-lodge', clientName: 'Acme Lodge', tier: 'starter' });
     expect(Object.fromEntries(config.modules.map((m) => [m.id, m.enabled]))).toEqual({
-      crm: true, email: true, content: true, social: false, accommodation: false,
+      crm: true,
+      email: true,
+      content: true,
+      social: false,
+      accommodation: false,
     });
     for (const m of config.modules) expect(m.name && m.description).toBeTruthy();
   });

@@ -25,7 +25,10 @@ export function createApp({ config, queues, store, logger }: AppDeps): Express {
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
     const ok = await Promise.race([
-      queues.connection.ping().then(() => true, () => false),
+      queues.connection.ping().then(
+        () => true,
+        () => false,
+      ),
       new Promise<boolean>((r) => setTimeout(() => r(false), 1000).unref()),
     ]);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'redis unreachable' });
@@ -33,7 +36,11 @@ export function createApp({ config, queues, store, logger }: AppDeps): Express {
 
   app.use(DASHBOARD_PATH, requireAuth(authenticate, 'client-provisioner dashboard'), dashboard(queues));
 
-  app.use('/api', requireAuth(authenticate), express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(
+    '/api',
+    requireAuth(authenticate),
+    express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'] }),
+  );
   app.use(
     '/api/provisioning',
     provisioningRoutes({

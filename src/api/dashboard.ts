@@ -12,7 +12,9 @@ export function redactSealed(value: unknown): unknown {
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>).map(([k, v]) =>
-        k === 'sealed' && v && typeof v === 'object' ? [k, Object.fromEntries(Object.keys(v).map((n) => [n, '[sealed]']))] : [k, redactSealed(v)],
+        k === 'sealed' && v && typeof v === 'object'
+          ? [k, Object.fromEntries(Object.keys(v).map((n) => [n, '[sealed]']))]
+          : [k, redactSealed(v)],
       ),
     );
   }
@@ -28,7 +30,11 @@ function board(queues: Queues, readOnlyMode: boolean): Router {
     a.setFormatter('returnValue', redactSealed);
     return a;
   });
-  createBullBoard({ queues: adapters, serverAdapter, options: { uiConfig: { boardTitle: readOnlyMode ? 'Provisioning (read only)' : 'Provisioning' } } });
+  createBullBoard({
+    queues: adapters,
+    serverAdapter,
+    options: { uiConfig: { boardTitle: readOnlyMode ? 'Provisioning (read only)' : 'Provisioning' } },
+  });
   return serverAdapter.getRouter() as Router;
 }
 

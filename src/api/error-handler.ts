@@ -29,13 +29,28 @@ export function errorHandler(logger: Logger) {
 function classify(err: unknown): { status: number; code: string; message: string; details?: unknown } {
   if (err instanceof ZodError) {
     const fields = err.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
-    return { status: 400, code: 'VALIDATION_FAILED', message: fields.map((f) => `${f.field}: ${f.message}`).join('; '), details: { fields } };
+    return {
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      message: fields.map((f) => `${f.field}: ${f.message}`).join('; '),
+      details: { fields },
+    };
   }
-  if (isAppError(err)) return { status: STATUS[err.code] ?? 500, code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
+  if (isAppError(err))
+    return {
+      status: STATUS[err.code] ?? 500,
+      code: err.code,
+      message: err.message,
+      ...(err.details ? { details: err.details } : {}),
+    };
   const e = err as { type?: string; status?: number } | undefined;
-  if (e?.type === 'entity.too.large') return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'the body is over 16 KiB' };
-  if (e?.type === 'entity.parse.failed') return { status: 400, code: 'VALIDATION_FAILED', message: 'the body is not valid JSON' };
-  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return { status: 415, code: 'VALIDATION_FAILED', message: 'unsupported body encoding' };
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return { status: e.status, code: 'VALIDATION_FAILED', message: 'bad request' };
+  if (e?.type === 'entity.too.large')
+    return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'the body is over 16 KiB' };
+  if (e?.type === 'entity.parse.failed')
+    return { status: 400, code: 'VALIDATION_FAILED', message: 'the body is not valid JSON' };
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
+    return { status: 415, code: 'VALIDATION_FAILED', message: 'unsupported body encoding' };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
+    return { status: e.status, code: 'VALIDATION_FAILED', message: 'bad request' };
   return { status: 500, code: 'INTERNAL', message: 'internal error' };
 }

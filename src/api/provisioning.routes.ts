@@ -21,14 +21,23 @@ export function provisioningRoutes(deps: ProvisioningRoutesDeps): Router {
     const request: ProvisionRequest = body.parse(req.body ?? {});
     const result = await startRun(deps, request);
     if (result.kind === 'provisioned') {
-      throw new AppError('CLIENT_ALREADY_PROVISIONED', `client ${request.clientId} is already provisioned`, { details: { runId: result.runId } });
-    }
-    if (result.kind === 'needs_attention') {
-      throw new AppError('CLIENT_NEEDS_ATTENTION', `client ${request.clientId} has a run whose rollback failed; retry its rollback first`, {
+      throw new AppError('CLIENT_ALREADY_PROVISIONED', `client ${request.clientId} is already provisioned`, {
         details: { runId: result.runId },
       });
     }
-    res.status(202).location(statusUrl(req, result.runId)).json({ runId: result.runId, statusUrl: statusUrl(req, result.runId), existing: result.kind === 'in_flight' });
+    if (result.kind === 'needs_attention') {
+      throw new AppError(
+        'CLIENT_NEEDS_ATTENTION',
+        `client ${request.clientId} has a run whose rollback failed; retry its rollback first`,
+        {
+          details: { runId: result.runId },
+        },
+      );
+    }
+    res
+      .status(202)
+      .location(statusUrl(req, result.runId))
+      .json({ runId: result.runId, statusUrl: statusUrl(req, result.runId), existing: result.kind === 'in_flight' });
   });
 
   router.get('/', async (req, res) => {

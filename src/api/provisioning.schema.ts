@@ -10,7 +10,10 @@ export function provisioningBody(options: { allowLoopbackHttp: boolean }) {
   return z.strictObject({
     clientId: z
       .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9-]{1,30}[A-Za-z0-9]$/, '3-32 letters, digits and -, starting and ending with a letter or digit'),
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9-]{1,30}[A-Za-z0-9]$/,
+        '3-32 letters, digits and -, starting and ending with a letter or digit',
+      ),
     clientName: z
       .string()
       .min(1)

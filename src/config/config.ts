@@ -35,7 +35,10 @@ const base = z.object({
   ENCRYPTION_KEY: z.string().optional(),
   PROVIDERS: z.enum(['sandbox', 'live']).optional(),
   ROLLBACK_ON_FAILURE: z.enum(['auto', 'manual']).default('auto'),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]+$/).default('cp'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}-]+$/)
+    .default('cp'),
   WORKER_CONCURRENCY: positiveInt.max(500).default(16),
   STEP_ATTEMPTS: positiveInt.max(50).default(5),
   STEP_BACKOFF_MS: positiveInt.default(2000),
@@ -54,7 +57,10 @@ const base = z.object({
   SUPABASE_API_URL: url.optional(),
   GITHUB_TOKEN: z.string().min(1).optional(),
   GITHUB_ORG: z.string().min(1).optional(),
-  GITHUB_TEMPLATE_REPO: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name').optional(),
+  GITHUB_TEMPLATE_REPO: z
+    .string()
+    .regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name')
+    .optional(),
   GITHUB_API_URL: url.optional(),
   VERCEL_TOKEN: z.string().min(1).optional(),
   VERCEL_TEAM_ID: z.string().min(1).optional(),
@@ -63,7 +69,10 @@ const base = z.object({
   N8N_HOST: z.string().min(1).optional(),
   GITEA_URL: url.optional(),
   GITEA_TOKEN: z.string().min(1).optional(),
-  GITEA_BACKUP_REPO: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name').default('ops-hub/client-backups'),
+  GITEA_BACKUP_REPO: z
+    .string()
+    .regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/name')
+    .default('ops-hub/client-backups'),
 });
 
 type Env = z.infer<typeof base>;
@@ -73,11 +82,39 @@ export interface ApiToken {
   token: string;
 }
 
-export interface SupabaseConfig { mode: ProviderMode; baseUrl: string; token: string; orgSlug: string; region: string }
-export interface GithubConfig { mode: ProviderMode; baseUrl: string; token: string; org: string; templateOwner: string; templateRepo: string }
-export interface VercelConfig { mode: ProviderMode; baseUrl: string; token: string; teamId?: string }
-export interface N8nConfig { mode: ProviderMode; baseUrl: string; apiKey: string }
-export interface GiteaConfig { mode: ProviderMode; baseUrl: string; token: string; backupOwner: string; backupRepo: string }
+export interface SupabaseConfig {
+  mode: ProviderMode;
+  baseUrl: string;
+  token: string;
+  orgSlug: string;
+  region: string;
+}
+export interface GithubConfig {
+  mode: ProviderMode;
+  baseUrl: string;
+  token: string;
+  org: string;
+  templateOwner: string;
+  templateRepo: string;
+}
+export interface VercelConfig {
+  mode: ProviderMode;
+  baseUrl: string;
+  token: string;
+  teamId?: string;
+}
+export interface N8nConfig {
+  mode: ProviderMode;
+  baseUrl: string;
+  apiKey: string;
+}
+export interface GiteaConfig {
+  mode: ProviderMode;
+  baseUrl: string;
+  token: string;
+  backupOwner: string;
+  backupRepo: string;
+}
 
 export interface ProvidersConfig {
   supabase: SupabaseConfig;
@@ -204,7 +241,9 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
   if (problems.length) throw new ConfigError(problems);
 
   const sandboxUrl = (env.SANDBOX_URL ?? `http://127.0.0.1:${env.SANDBOX_PORT}`).replace(/\/+$/, '');
-  const [templateOwner, templateRepo] = (env.GITHUB_TEMPLATE_REPO ?? SANDBOX_DEFAULTS.githubTemplateRepo).split('/') as [string, string];
+  const [templateOwner, templateRepo] = (env.GITHUB_TEMPLATE_REPO ?? SANDBOX_DEFAULTS.githubTemplateRepo).split(
+    '/',
+  ) as [string, string];
   const [backupOwner, backupRepo] = env.GITEA_BACKUP_REPO.split('/') as [string, string];
   const pick = <T>(p: ProviderName, live: T, sandbox: T): T => (modes[p] === 'live' ? live : sandbox);
 
@@ -220,7 +259,13 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
     apiTokenGenerated,
     encryptionKey,
     encryptionKeyGenerated,
-    sandbox: { port: env.SANDBOX_PORT, host: env.SANDBOX_HOST, url: sandboxUrl, timeScale: env.SANDBOX_TIME_SCALE, rateLimits: env.SANDBOX_RATE_LIMITS === 'on' },
+    sandbox: {
+      port: env.SANDBOX_PORT,
+      host: env.SANDBOX_HOST,
+      url: sandboxUrl,
+      timeScale: env.SANDBOX_TIME_SCALE,
+      rateLimits: env.SANDBOX_RATE_LIMITS === 'on',
+    },
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
       stepAttempts: env.STEP_ATTEMPTS,
@@ -280,7 +325,10 @@ export function normaliseN8nHost(host: string): string {
 
 export function parseApiTokens(value: string): ApiToken[] | string {
   const tokens: ApiToken[] = [];
-  for (const pair of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const i = pair.indexOf(':');
     const role = i > 0 ? pair.slice(0, i) : '';
     const token = i > 0 ? pair.slice(i + 1) : '';

@@ -47,28 +47,56 @@ export class GiteaClient {
 
   /** `null` when the file (or the repository) is not there. */
   async getFile(owner: string, repo: string, path: string, signal?: AbortSignal): Promise<ContentsResponse | null> {
-    const call = this.http.request<ContentsResponse>({ operation: 'repoGetContents', method: 'GET', path: contentsPath({ owner, repo, path }), signal });
+    const call = this.http.request<ContentsResponse>({
+      operation: 'repoGetContents',
+      method: 'GET',
+      path: contentsPath({ owner, repo, path }),
+      signal,
+    });
     return (await nullIfNotFound(call))?.data ?? null;
   }
 
   /** POST: 201, or 422 when the file exists already. */
   async createFile(input: WriteFileInput, signal?: AbortSignal): Promise<FileResponse> {
     const body = { content: input.content, message: input.message };
-    return (await this.http.request<FileResponse>({ operation: 'repoCreateFile', method: 'POST', path: contentsPath(input), body, signal })).data;
+    return (
+      await this.http.request<FileResponse>({
+        operation: 'repoCreateFile',
+        method: 'POST',
+        path: contentsPath(input),
+        body,
+        signal,
+      })
+    ).data;
   }
 
   /** PUT with the current blob `sha`. */
   async updateFile(input: WriteFileInput & { sha: string }, signal?: AbortSignal): Promise<FileResponse> {
     const body = { content: input.content, message: input.message, sha: input.sha };
-    return (await this.http.request<FileResponse>({ operation: 'repoUpdateFile', method: 'PUT', path: contentsPath(input), body, signal })).data;
+    return (
+      await this.http.request<FileResponse>({
+        operation: 'repoUpdateFile',
+        method: 'PUT',
+        path: contentsPath(input),
+        body,
+        signal,
+      })
+    ).data;
   }
 
   /** DELETE with a JSON body `{sha, message}`; `false` when the file was already gone. */
   async deleteFile(input: FileRef & { sha: string; message: string }, signal?: AbortSignal): Promise<boolean> {
     const body = { sha: input.sha, message: input.message };
-    const call = this.http.request<unknown>({ operation: 'repoDeleteFile', method: 'DELETE', path: contentsPath(input), body, signal });
+    const call = this.http.request<unknown>({
+      operation: 'repoDeleteFile',
+      method: 'DELETE',
+      path: contentsPath(input),
+      body,
+      signal,
+    });
     return (await nullIfNotFound(call)) !== null;
   }
 }
 
-const contentsPath = (f: FileRef) => `/repos/${encodeURIComponent(f.owner)}/${encodeURIComponent(f.repo)}/contents/${encodePath(f.path)}`;
+const contentsPath = (f: FileRef) =>
+  `/repos/${encodeURIComponent(f.owner)}/${encodeURIComponent(f.repo)}/contents/${encodePath(f.path)}`;

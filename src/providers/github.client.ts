@@ -56,7 +56,10 @@ export class GithubClient {
   private readonly octokit: Octokit;
   private readonly id: ProviderIdentity;
 
-  constructor(config: GithubConfig, private readonly timeoutMs: number) {
+  constructor(
+    config: GithubConfig,
+    private readonly timeoutMs: number,
+  ) {
     this.id = { provider: 'github', label: 'GitHub', credential: 'GITHUB_TOKEN', secrets: [config.token] };
     const quiet = () => undefined;
     this.octokit = new Octokit({
@@ -72,7 +75,13 @@ export class GithubClient {
 
   /** `null` when there is no such repository (or it is not visible yet). */
   async getRepo(owner: string, repo: string, signal?: AbortSignal): Promise<FullRepository | null> {
-    return nullIfNotFound(this.call('getRepo', signal, async (request) => (await this.octokit.rest.repos.get({ owner, repo, request })).data));
+    return nullIfNotFound(
+      this.call(
+        'getRepo',
+        signal,
+        async (request) => (await this.octokit.rest.repos.get({ owner, repo, request })).data,
+      ),
+    );
   }
 
   async createFromTemplate(input: CreateFromTemplateInput, signal?: AbortSignal): Promise<FullRepository> {
@@ -111,11 +120,17 @@ export class GithubClient {
   /** `null` when the file (or the repository) is not there; a directory is an error. */
   async getFile(owner: string, repo: string, path: string, signal?: AbortSignal): Promise<ContentFile | null> {
     const data = await nullIfNotFound(
-      this.call('getFile', signal, async (request) => (await this.octokit.rest.repos.getContent({ owner, repo, path, request })).data),
+      this.call(
+        'getFile',
+        signal,
+        async (request) => (await this.octokit.rest.repos.getContent({ owner, repo, path, request })).data,
+      ),
     );
     if (data === null) return null;
     if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) {
-      throw new AppError('PROVIDER_REJECTED', `GitHub getFile: ${owner}/${repo}/${path} is not a file`, { details: { provider: 'github', operation: 'getFile' } });
+      throw new AppError('PROVIDER_REJECTED', `GitHub getFile: ${owner}/${repo}/${path} is not a file`, {
+        details: { provider: 'github', operation: 'getFile' },
+      });
     }
     return { path: data.path, sha: data.sha, content: data.content };
   }
@@ -132,12 +147,19 @@ export class GithubClient {
         ...(input.sha ? { sha: input.sha } : {}),
         request,
       });
-      return { content: res.data.content?.sha ? { sha: res.data.content.sha } : null, commit: { sha: res.data.commit.sha ?? '' } };
+      return {
+        content: res.data.content?.sha ? { sha: res.data.content.sha } : null,
+        commit: { sha: res.data.commit.sha ?? '' },
+      };
     });
   }
 
   /** Runs one octokit call with the timeout joined to the caller's signal, mapping its errors. */
-  private async call<T>(operation: string, signal: AbortSignal | undefined, fn: (request: { signal: AbortSignal }) => Promise<T>): Promise<T> {
+  private async call<T>(
+    operation: string,
+    signal: AbortSignal | undefined,
+    fn: (request: { signal: AbortSignal }) => Promise<T>,
+  ): Promise<T> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
       return await fn({ signal: signal ? AbortSignal.any([timeout, signal]) : timeout });
@@ -151,8 +173,16 @@ export class GithubClient {
     const err = e as { status?: unknown; response?: { headers?: Record<string, string | undefined>; data?: unknown } };
     if (typeof err.status === 'number' && err.response) {
       const data = err.response.data;
-      const message = data && typeof data === 'object' && 'message' in data && typeof data.message === 'string' ? data.message : undefined;
-      return errorForStatus(this.id, { operation, status: err.status, headers: err.response.headers ?? {}, providerMessage: message });
+      const message =
+        data && typeof data === 'object' && 'message' in data && typeof data.message === 'string'
+          ? data.message
+          : undefined;
+      return errorForStatus(this.id, {
+        operation,
+        status: err.status,
+        headers: err.response.headers ?? {},
+        providerMessage: message,
+      });
     }
     return errorForTransport(this.id, operation, e, this.timeoutMs);
   }

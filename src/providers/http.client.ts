@@ -51,7 +51,8 @@ export class HttpClient {
   async request<T>(req: HttpRequest): Promise<HttpResponse<T>> {
     const o = this.options;
     const url = new URL(o.baseUrl.replace(/\/+$/, '') + req.path);
-    for (const [k, v] of Object.entries({ ...o.query, ...req.query })) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries({ ...o.query, ...req.query }))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const timeout = AbortSignal.timeout(o.timeoutMs);
     const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
     const headers: Record<string, string> = { accept: 'application/json', ...(req.anonymous ? {} : o.headers) };
@@ -83,7 +84,8 @@ export class HttpClient {
         retryAfterMs: envelope.retryAfterMs,
       });
     }
-    if (text.length > 0 && body.json === undefined && !req.accept) throw badResponse(o, req.operation, `a body that is not JSON (${res.status})`);
+    if (text.length > 0 && body.json === undefined && !req.accept)
+      throw badResponse(o, req.operation, `a body that is not JSON (${res.status})`);
     return { status: res.status, headers: res.headers, data: body.json as T };
   }
 }

@@ -44,12 +44,20 @@ export class N8nClient {
 
   constructor(config: N8nConfig, timeoutMs: number) {
     const identity = { provider: 'n8n', label: 'n8n', credential: 'N8N_API_KEY', secrets: [config.apiKey] } as const;
-    this.http = new HttpClient({ ...identity, baseUrl: `${config.baseUrl}/api/v1`, headers: { 'x-n8n-api-key': config.apiKey }, timeoutMs });
+    this.http = new HttpClient({
+      ...identity,
+      baseUrl: `${config.baseUrl}/api/v1`,
+      headers: { 'x-n8n-api-key': config.apiKey },
+      timeoutMs,
+    });
     this.root = new HttpClient({ ...identity, baseUrl: config.baseUrl, headers: {}, timeoutMs });
   }
 
   /** One page of workflows. */
-  async listWorkflowsPage(filter: { name?: string; limit?: number; cursor?: string }, signal?: AbortSignal): Promise<N8nWorkflowList> {
+  async listWorkflowsPage(
+    filter: { name?: string; limit?: number; cursor?: string },
+    signal?: AbortSignal,
+  ): Promise<N8nWorkflowList> {
     const res = await this.http.request<N8nWorkflowList>({
       operation: 'getWorkflows',
       method: 'GET',
@@ -61,7 +69,10 @@ export class N8nClient {
   }
 
   /** Every workflow matching the (substring) name filter, following `nextCursor` from `cursor`. */
-  async listWorkflows(filter: { name?: string; limit?: number; cursor?: string } = {}, signal?: AbortSignal): Promise<N8nWorkflow[]> {
+  async listWorkflows(
+    filter: { name?: string; limit?: number; cursor?: string } = {},
+    signal?: AbortSignal,
+  ): Promise<N8nWorkflow[]> {
     const all: N8nWorkflow[] = [];
     let cursor = filter.cursor;
     for (let page = 0; page < MAX_PAGES; page++) {
@@ -82,19 +93,43 @@ export class N8nClient {
   }
 
   async createWorkflow(input: CreateWorkflowInput, signal?: AbortSignal): Promise<N8nWorkflow> {
-    const body: CreateWorkflowInput = { name: input.name, nodes: input.nodes, connections: input.connections, settings: input.settings };
-    return (await this.http.request<N8nWorkflow>({ operation: 'createWorkflow', method: 'POST', path: '/workflows', body, signal })).data;
+    const body: CreateWorkflowInput = {
+      name: input.name,
+      nodes: input.nodes,
+      connections: input.connections,
+      settings: input.settings,
+    };
+    return (
+      await this.http.request<N8nWorkflow>({
+        operation: 'createWorkflow',
+        method: 'POST',
+        path: '/workflows',
+        body,
+        signal,
+      })
+    ).data;
   }
 
   /** `null` when there is no such workflow. */
   async getWorkflow(id: string, signal?: AbortSignal): Promise<N8nWorkflow | null> {
-    const call = this.http.request<N8nWorkflow>({ operation: 'getWorkflow', method: 'GET', path: `/workflows/${encodeURIComponent(id)}`, query: { excludePinnedData: true }, signal });
+    const call = this.http.request<N8nWorkflow>({
+      operation: 'getWorkflow',
+      method: 'GET',
+      path: `/workflows/${encodeURIComponent(id)}`,
+      query: { excludePinnedData: true },
+      signal,
+    });
     return (await nullIfNotFound(call))?.data ?? null;
   }
 
   /** `false` when the workflow was already gone. */
   async deleteWorkflow(id: string, signal?: AbortSignal): Promise<boolean> {
-    const call = this.http.request<N8nWorkflow>({ operation: 'deleteWorkflow', method: 'DELETE', path: `/workflows/${encodeURIComponent(id)}`, signal });
+    const call = this.http.request<N8nWorkflow>({
+      operation: 'deleteWorkflow',
+      method: 'DELETE',
+      path: `/workflows/${encodeURIComponent(id)}`,
+      signal,
+    });
     return (await nullIfNotFound(call)) !== null;
   }
 
@@ -124,7 +159,12 @@ export class N8nClient {
 
   private async switch(id: string, action: string, fallback: string, signal?: AbortSignal): Promise<void> {
     const post = (verb: string) =>
-      this.http.request<unknown>({ operation: `${verb}Workflow`, method: 'POST', path: `/workflows/${encodeURIComponent(id)}/${verb}`, signal });
+      this.http.request<unknown>({
+        operation: `${verb}Workflow`,
+        method: 'POST',
+        path: `/workflows/${encodeURIComponent(id)}/${verb}`,
+        signal,
+      });
     try {
       await post(action);
     } catch (e) {

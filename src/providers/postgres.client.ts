@@ -59,7 +59,11 @@ export async function verifySchema(connectionString: string, options: PostgresOp
 
 export const postgresClient: SchemaClient = { applySchema, verifySchema };
 
-async function withClient<T>(connectionString: string, options: PostgresOptions, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  connectionString: string,
+  options: PostgresOptions,
+  fn: (c: pg.Client) => Promise<T>,
+): Promise<T> {
   const target = describeTarget(connectionString);
   const client = new pg.Client({
     connectionString,
@@ -78,7 +82,16 @@ async function withClient<T>(connectionString: string, options: PostgresOptions,
   }
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
 // Server starting or shutting down, too many connections, statement timeout, serialization failure, deadlock, lock timeout.
 const RETRYABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014', '40001', '40P01', '55P03']);
 
@@ -90,14 +103,18 @@ export function toAppError(e: unknown, target: string): AppError {
   const message = typeof err.message === 'string' ? err.message : String(e);
   // pg's own connect timeout and dropped connections come without a code.
   if (UNREACHABLE.has(code) || code.startsWith('08') || (!code && /timeout|terminated|closed/i.test(message))) {
-    return new AppError('PROVIDER_UNAVAILABLE', `postgres at ${target} unreachable: ${code || message}`, { retryable: true });
+    return new AppError('PROVIDER_UNAVAILABLE', `postgres at ${target} unreachable: ${code || message}`, {
+      retryable: true,
+    });
   }
   if (code === '28P01' || code === '28000') {
     return new AppError('PROVIDER_AUTH_FAILED', `postgres at ${target} refused the credentials (${code})`);
   }
   // A new project's database may not be there yet.
-  if (code === '3D000') return new AppError('RESOURCE_NOT_READY', `postgres at ${target}: ${message}`, { retryable: true });
-  if (RETRYABLE_SQLSTATES.has(code)) return new AppError('PROVIDER_UNAVAILABLE', `postgres at ${target}: ${message} (${code})`, { retryable: true });
+  if (code === '3D000')
+    return new AppError('RESOURCE_NOT_READY', `postgres at ${target}: ${message}`, { retryable: true });
+  if (RETRYABLE_SQLSTATES.has(code))
+    return new AppError('PROVIDER_UNAVAILABLE', `postgres at ${target}: ${message} (${code})`, { retryable: true });
   const details = { sqlstate: code, ...(typeof err.position === 'string' ? { position: err.position } : {}) };
   return new AppError('RESOURCE_FAILED', `postgres at ${target}: ${message}${code ? ` (${code})` : ''}`, { details });
 }

@@ -37,7 +37,11 @@ export function errorForStatus(id: ProviderIdentity, f: HttpFailure): AppError {
   const rateLimitedByHeaders = header('retry-after') !== undefined || header('x-ratelimit-remaining') === '0';
 
   if (f.status === 401 || f.authFailed) {
-    return new AppError('PROVIDER_AUTH_FAILED', `${id.label} refused ${id.credential} (${f.status}) on ${f.operation}${said}`, { details });
+    return new AppError(
+      'PROVIDER_AUTH_FAILED',
+      `${id.label} refused ${id.credential} (${f.status}) on ${f.operation}${said}`,
+      { details },
+    );
   }
   if (f.status === 429 || (f.status === 403 && rateLimitedByHeaders)) {
     return new AppError('PROVIDER_RATE_LIMITED', `${where} was rate limited (${f.status})${said}`, {
@@ -48,23 +52,38 @@ export function errorForStatus(id: ProviderIdentity, f: HttpFailure): AppError {
   }
   if (f.status === 403) return new AppError('PROVIDER_FORBIDDEN', `${where} was forbidden (403)${said}`, { details });
   if (f.status === 404) return new AppError('PROVIDER_NOT_FOUND', `${where} found nothing (404)${said}`, { details });
-  if (f.status === 409) return new AppError('PROVIDER_CONFLICT', `${where} met a conflict (409)${said}`, { retryable: true, details });
-  if (f.status === 408) return new AppError('PROVIDER_TIMEOUT', `${where} timed out (408)${said}`, { retryable: true, details });
-  if (f.status >= 500) return new AppError('PROVIDER_UNAVAILABLE', `${where} failed (${f.status})${said}`, { retryable: true, details });
+  if (f.status === 409)
+    return new AppError('PROVIDER_CONFLICT', `${where} met a conflict (409)${said}`, { retryable: true, details });
+  if (f.status === 408)
+    return new AppError('PROVIDER_TIMEOUT', `${where} timed out (408)${said}`, { retryable: true, details });
+  if (f.status >= 500)
+    return new AppError('PROVIDER_UNAVAILABLE', `${where} failed (${f.status})${said}`, { retryable: true, details });
   return new AppError('PROVIDER_REJECTED', `${where} was rejected (${f.status})${said}`, { details });
 }
 
 /** No answer at all: a timeout, a reset, a refused connection, or the caller gave up. */
-export function errorForTransport(id: ProviderIdentity, operation: string, cause: unknown, timeoutMs: number): AppError {
+export function errorForTransport(
+  id: ProviderIdentity,
+  operation: string,
+  cause: unknown,
+  timeoutMs: number,
+): AppError {
   const details = { provider: id.provider, operation };
   if (isTimeout(cause)) {
-    return new AppError('PROVIDER_TIMEOUT', `${id.label} ${operation} did not answer within ${timeoutMs} ms`, { retryable: true, details });
+    return new AppError('PROVIDER_TIMEOUT', `${id.label} ${operation} did not answer within ${timeoutMs} ms`, {
+      retryable: true,
+      details,
+    });
   }
   const reason = transportReason(cause);
-  return new AppError('PROVIDER_UNAVAILABLE', `${id.label} ${operation} could not be reached (${sanitise(reason, id.secrets)})`, {
-    retryable: true,
-    details,
-  });
+  return new AppError(
+    'PROVIDER_UNAVAILABLE',
+    `${id.label} ${operation} could not be reached (${sanitise(reason, id.secrets)})`,
+    {
+      retryable: true,
+      details,
+    },
+  );
 }
 
 /** A 2xx whose body is not what the contract promises. */

@@ -5,8 +5,21 @@ import { nullIfNotFound } from './provider-errors.js';
 /** Supabase Management API (`Authorization: Bearer`), the operations the supabase step calls. */
 
 export type ProjectStatus =
-  | 'INACTIVE' | 'ACTIVE_HEALTHY' | 'ACTIVE_UNHEALTHY' | 'COMING_UP' | 'UNKNOWN' | 'GOING_DOWN' | 'INIT_FAILED'
-  | 'REMOVED' | 'RESTORING' | 'UPGRADING' | 'PAUSING' | 'RESTORE_FAILED' | 'RESTARTING' | 'PAUSE_FAILED' | 'RESIZING';
+  | 'INACTIVE'
+  | 'ACTIVE_HEALTHY'
+  | 'ACTIVE_UNHEALTHY'
+  | 'COMING_UP'
+  | 'UNKNOWN'
+  | 'GOING_DOWN'
+  | 'INIT_FAILED'
+  | 'REMOVED'
+  | 'RESTORING'
+  | 'UPGRADING'
+  | 'PAUSING'
+  | 'RESTORE_FAILED'
+  | 'RESTARTING'
+  | 'PAUSE_FAILED'
+  | 'RESIZING';
 
 /** `V1ProjectResponse`: what create answers. */
 export interface V1ProjectResponse {
@@ -70,7 +83,12 @@ export class SupabaseClient {
   }
 
   async listProjects(signal?: AbortSignal): Promise<V1ProjectWithDatabaseResponse[]> {
-    const res = await this.http.request<V1ProjectWithDatabaseResponse[]>({ operation: 'listProjects', method: 'GET', path: '/v1/projects', signal });
+    const res = await this.http.request<V1ProjectWithDatabaseResponse[]>({
+      operation: 'listProjects',
+      method: 'GET',
+      path: '/v1/projects',
+      signal,
+    });
     return res.data;
   }
 
@@ -82,19 +100,35 @@ export class SupabaseClient {
       db_pass: input.db_pass,
       region_selection: { type: 'specific', code: input.region },
     };
-    const res = await this.http.request<V1ProjectResponse>({ operation: 'createProject', method: 'POST', path: '/v1/projects', body, signal });
+    const res = await this.http.request<V1ProjectResponse>({
+      operation: 'createProject',
+      method: 'POST',
+      path: '/v1/projects',
+      body,
+      signal,
+    });
     return res.data;
   }
 
   /** `null` when there is no such project. */
   async getProject(ref: string, signal?: AbortSignal): Promise<V1ProjectWithDatabaseResponse | null> {
-    const call = this.http.request<V1ProjectWithDatabaseResponse>({ operation: 'getProject', method: 'GET', path: `/v1/projects/${encodeURIComponent(ref)}`, signal });
+    const call = this.http.request<V1ProjectWithDatabaseResponse>({
+      operation: 'getProject',
+      method: 'GET',
+      path: `/v1/projects/${encodeURIComponent(ref)}`,
+      signal,
+    });
     return (await nullIfNotFound(call))?.data ?? null;
   }
 
   /** `false` when there was no such project. */
   async deleteProject(ref: string, signal?: AbortSignal): Promise<boolean> {
-    const call = this.http.request<V1ProjectRefResponse>({ operation: 'deleteProject', method: 'DELETE', path: `/v1/projects/${encodeURIComponent(ref)}`, signal });
+    const call = this.http.request<V1ProjectRefResponse>({
+      operation: 'deleteProject',
+      method: 'DELETE',
+      path: `/v1/projects/${encodeURIComponent(ref)}`,
+      signal,
+    });
     return (await nullIfNotFound(call)) !== null;
   }
 

@@ -54,7 +54,13 @@ export interface VercelDeployment {
 }
 
 interface VercelErrorBody {
-  error?: { code?: unknown; message?: unknown; invalidToken?: unknown; missingToken?: unknown; limit?: { reset?: unknown } };
+  error?: {
+    code?: unknown;
+    message?: unknown;
+    invalidToken?: unknown;
+    missingToken?: unknown;
+    limit?: { reset?: unknown };
+  };
 }
 
 /**
@@ -66,7 +72,8 @@ function readVercelError(body: unknown): ErrorEnvelope {
   if (!error || typeof error !== 'object') return {};
   const code = typeof error.code === 'string' ? error.code : undefined;
   const reset = typeof error.limit?.reset === 'number' ? error.limit.reset : undefined;
-  const tokenRefused = error.invalidToken === true || error.missingToken === true || code === 'invalidToken' || code === 'missingToken';
+  const tokenRefused =
+    error.invalidToken === true || error.missingToken === true || code === 'invalidToken' || code === 'missingToken';
   return {
     ...(typeof error.message === 'string' ? { message: code ? `${code}: ${error.message}` : error.message } : {}),
     ...(tokenRefused ? { authFailed: true } : {}),
@@ -93,18 +100,34 @@ export class VercelClient {
 
   /** `null` when there is no such project. */
   async getProject(idOrName: string, signal?: AbortSignal): Promise<VercelProject | null> {
-    const call = this.http.request<VercelProject>({ operation: 'getProject', method: 'GET', path: `/v9/projects/${encodeURIComponent(idOrName)}`, signal });
+    const call = this.http.request<VercelProject>({
+      operation: 'getProject',
+      method: 'GET',
+      path: `/v9/projects/${encodeURIComponent(idOrName)}`,
+      signal,
+    });
     return (await nullIfNotFound(call))?.data ?? null;
   }
 
   async createProject(input: CreateProjectInput, signal?: AbortSignal): Promise<VercelProject> {
-    const res = await this.http.request<VercelProject>({ operation: 'createProject', method: 'POST', path: '/v11/projects', body: input, signal });
+    const res = await this.http.request<VercelProject>({
+      operation: 'createProject',
+      method: 'POST',
+      path: '/v11/projects',
+      body: input,
+      signal,
+    });
     return res.data;
   }
 
   /** `false` when there was no such project. */
   async deleteProject(idOrName: string, signal?: AbortSignal): Promise<boolean> {
-    const call = this.http.request<undefined>({ operation: 'deleteProject', method: 'DELETE', path: `/v9/projects/${encodeURIComponent(idOrName)}`, signal });
+    const call = this.http.request<undefined>({
+      operation: 'deleteProject',
+      method: 'DELETE',
+      path: `/v9/projects/${encodeURIComponent(idOrName)}`,
+      signal,
+    });
     return (await nullIfNotFound(call)) !== null;
   }
 
@@ -121,19 +144,32 @@ export class VercelClient {
     const failed = res.data?.failed ?? [];
     if (failed.length > 0) {
       const keys = failed.map((f) => `${f.error.key ?? '?'} (${f.error.code})`).join(', ');
-      throw new AppError('PROVIDER_REJECTED', `Vercel createProjectEnv refused ${keys}`, { details: { provider: 'vercel', operation: 'createProjectEnv' } });
+      throw new AppError('PROVIDER_REJECTED', `Vercel createProjectEnv refused ${keys}`, {
+        details: { provider: 'vercel', operation: 'createProjectEnv' },
+      });
     }
     return res.data;
   }
 
   async createDeployment(input: CreateDeploymentInput, signal?: AbortSignal): Promise<VercelDeployment> {
-    const res = await this.http.request<VercelDeployment>({ operation: 'createDeployment', method: 'POST', path: '/v13/deployments', body: input, signal });
+    const res = await this.http.request<VercelDeployment>({
+      operation: 'createDeployment',
+      method: 'POST',
+      path: '/v13/deployments',
+      body: input,
+      signal,
+    });
     return res.data;
   }
 
   /** `null` when there is no such deployment. */
   async getDeployment(id: string, signal?: AbortSignal): Promise<VercelDeployment | null> {
-    const call = this.http.request<VercelDeployment>({ operation: 'getDeployment', method: 'GET', path: `/v13/deployments/${encodeURIComponent(id)}`, signal });
+    const call = this.http.request<VercelDeployment>({
+      operation: 'getDeployment',
+      method: 'GET',
+      path: `/v13/deployments/${encodeURIComponent(id)}`,
+      signal,
+    });
     return (await nullIfNotFound(call))?.data ?? null;
   }
 }

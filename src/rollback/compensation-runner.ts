@@ -31,7 +31,7 @@ export async function runCompensation(
       last = toErrorView(e);
       ctx.log.warn({ attempt, code: last.code, retryable: last.retryable }, `compensation failed: ${last.message}`);
       if (!last.retryable || attempt === options.attempts) break;
-      const asked = isAppError(e) ? e.retryAfterMs ?? 0 : 0;
+      const asked = isAppError(e) ? (e.retryAfterMs ?? 0) : 0;
       await sleep(Math.max(asked, options.backoffMs * 2 ** (attempt - 1)), undefined, { signal: ctx.signal });
     }
   }

@@ -25,7 +25,11 @@ const SETTLED = new Set(['completed', 'failed', 'unknown']);
  * Progress is kept in the run record, so a crashed or repeated rollback resumes and
  * does not undo twice.
  */
-export async function processRollback(deps: RollbackDeps, job: Job<RollbackJobData>, signal?: AbortSignal): Promise<{ state: string }> {
+export async function processRollback(
+  deps: RollbackDeps,
+  job: Job<RollbackJobData>,
+  signal?: AbortSignal,
+): Promise<{ state: string }> {
   const { runId, rollback } = job.data;
   const log = deps.logger.child({ runId, jobId: job.id, rollback });
   const run = await deps.store.get(runId);
@@ -36,7 +40,8 @@ export async function processRollback(deps: RollbackDeps, job: Job<RollbackJobDa
   for (const step of rollbackOrder()) {
     const sj = await stepJob(deps, run, step);
     const state = sj ? await sj.getState() : 'unknown';
-    if (!SETTLED.has(state)) throw new AppError('INVALID_STATE', `step ${step} is still ${state}; rollback waits for it`, { retryable: true });
+    if (!SETTLED.has(state))
+      throw new AppError('INVALID_STATE', `step ${step} is still ${state}; rollback waits for it`, { retryable: true });
     jobs.set(step, sj);
     if (state === 'failed') failedJobs.add(step);
   }
@@ -57,7 +62,12 @@ export async function processRollback(deps: RollbackDeps, job: Job<RollbackJobDa
     const ctx = createCompensationContext(deps, run, step, recorded, signal);
     const attempt = await runCompensation(deps.steps.get(step)!, ctx, deps.compensation);
     const record: CompensationRecord = attempt.ok
-      ? { state: 'compensated', outcome: attempt.outcome ?? 'deleted', attempts: attempt.attempts, finishedAt: new Date().toISOString() }
+      ? {
+          state: 'compensated',
+          outcome: attempt.outcome ?? 'deleted',
+          attempts: attempt.attempts,
+          finishedAt: new Date().toISOString(),
+        }
       : {
           state: 'compensation_failed',
           attempts: attempt.attempts,
@@ -79,7 +89,12 @@ export async function processRollback(deps: RollbackDeps, job: Job<RollbackJobDa
     const record: CompensationRecord =
       parent.state === 'compensated'
         ? { state: 'compensated', outcome: 'undone_with_parent', attempts: 0, finishedAt: new Date().toISOString() }
-        : { state: 'compensation_failed', attempts: 0, error: { code: 'DEPENDENCY_FAILED', message: `left with the ${node.undo.with} resource`, retryable: true }, finishedAt: new Date().toISOString() };
+        : {
+            state: 'compensation_failed',
+            attempts: 0,
+            error: { code: 'DEPENDENCY_FAILED', message: `left with the ${node.undo.with} resource`, retryable: true },
+            finishedAt: new Date().toISOString(),
+          };
     results.set(step, record);
     await deps.store.setCompensation(runId, step, record);
   }
@@ -87,8 +102,15 @@ export async function processRollback(deps: RollbackDeps, job: Job<RollbackJobDa
   const failed = [...results.entries()].filter(([, r]) => r.state === 'compensation_failed').map(([s]) => s);
   const finishedAt = new Date().toISOString();
   if (failed.length) {
-    const error = { code: 'ROLLBACK_INCOMPLETE', message: `compensation failed for ${failed.join(', ')}; retry the rollback`, retryable: true };
-    await deps.store.transition(runId, ['rolling_back'], 'rollback_failed', { finishedAt, error: { ...error, ...(run.error?.step ? { step: run.error.step } : {}) } });
+    const error = {
+      code: 'ROLLBACK_INCOMPLETE',
+      message: `compensation failed for ${failed.join(', ')}; retry the rollback`,
+      retryable: true,
+    };
+    await deps.store.transition(runId, ['rolling_back'], 'rollback_failed', {
+      finishedAt,
+      error: { ...error, ...(run.error?.step ? { step: run.error.step } : {}) },
+    });
     log.error({ failed }, 'rollback incomplete');
   } else {
     await deps.store.transition(runId, ['rolling_back'], 'rolled_back', { finishedAt });
@@ -125,5 +147,12 @@ function refusedBeforeCreating(job: Job): boolean {
 
 function leftName(run: RunRecord, step: StepName): string {
   const n = resourceNames(run.request.clientId, run.request.clientName);
-  return { supabase: n.supabaseProject, database: n.supabaseProject, github: n.githubRepo, vercel: n.vercelProject, n8n: n.n8nWorkflow, backup: n.backupPath }[step];
+  return {
+    supabase: n.supabaseProject,
+    database: n.supabaseProject,
+    github: n.githubRepo,
+    vercel: n.vercelProject,
+    n8n: n.n8nWorkflow,
+    backup: n.backupPath,
+  }[step];
 }

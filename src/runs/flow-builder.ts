@@ -12,7 +12,8 @@ export interface FlowOptions {
 /** What a step carries over from an earlier generation: its checkpoint and attempts spent. */
 export type Carried = Pick<StepJobData, 'resources' | 'sealed' | 'priorAttempts'>;
 
-export const stepJobId = (runId: string, generation: number, step: StepName | 'finalize') => `${runId}-g${generation}-${step}`;
+export const stepJobId = (runId: string, generation: number, step: StepName | 'finalize') =>
+  `${runId}-g${generation}-${step}`;
 export const rollbackJobId = (runId: string, rollback: number) => `${runId}-rollback-${rollback}`;
 
 /**
@@ -57,12 +58,20 @@ export function buildFlow(
     name: 'finalize',
     queueName: PROVISION_QUEUE,
     data: finalizeData,
-    opts: { jobId: stepJobId(runId, generation, 'finalize'), attempts: 10, backoff: { type: 'exponential', delay: 1000 } },
+    opts: {
+      jobId: stepJobId(runId, generation, 'finalize'),
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 1000 },
+    },
     children: sinkSteps().flatMap(node),
   };
 }
 
 /** The job ids a flow built with `include` holds. */
-export function flowStepJobs(runId: string, generation: number, include: Iterable<StepName>): Partial<Record<StepName, string>> {
+export function flowStepJobs(
+  runId: string,
+  generation: number,
+  include: Iterable<StepName>,
+): Partial<Record<StepName, string>> {
   return Object.fromEntries([...include].map((s) => [s, stepJobId(runId, generation, s)]));
 }

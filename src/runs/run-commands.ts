@@ -21,8 +21,7 @@ export interface RunCommandDeps {
 }
 
 export type StartResult =
-  | { kind: 'created' | 'in_flight'; runId: string }
-  | { kind: 'provisioned' | 'needs_attention'; runId: string };
+  { kind: 'created' | 'in_flight'; runId: string } | { kind: 'provisioned' | 'needs_attention'; runId: string };
 
 export async function startRun(deps: RunCommandDeps, request: ProvisionRequest): Promise<StartResult> {
   const runId = randomUUID();
@@ -74,7 +73,13 @@ export const ROLLBACK_FROM = ['failed', 'succeeded', 'rollback_failed'] as const
 /** Roll back a failed run, tear down a succeeded one, or try a failed rollback again. */
 export async function startRollback(deps: RunCommandDeps, runId: string): Promise<RunRecord> {
   const run = await requireRun(deps, runId);
-  const moved = await deps.store.transition(runId, ROLLBACK_FROM, 'rolling_back', { error: run.state === 'failed' ? run.error ?? null : null }, 'rollbacks');
+  const moved = await deps.store.transition(
+    runId,
+    ROLLBACK_FROM,
+    'rolling_back',
+    { error: run.state === 'failed' ? (run.error ?? null) : null },
+    'rollbacks',
+  );
   if (!moved.ok) throw invalidState({ ...run, state: moved.previous ?? run.state }, 'roll back', ROLLBACK_FROM);
   await enqueueRollback(deps, runId, moved.counter);
   return (await deps.store.get(runId))!;
@@ -90,7 +95,11 @@ export async function enqueueRollback(deps: RunCommandDeps, runId: string, rollb
   });
 }
 
-export async function stepJob(deps: Pick<RunCommandDeps, 'queues'>, run: RunRecord, step: StepName): Promise<Job<StepJobData> | undefined> {
+export async function stepJob(
+  deps: Pick<RunCommandDeps, 'queues'>,
+  run: RunRecord,
+  step: StepName,
+): Promise<Job<StepJobData> | undefined> {
   const id = run.stepJobs[step];
   return id ? ((await Job.fromId<StepJobData>(deps.queues.provision, id)) ?? undefined) : undefined;
 }
@@ -102,7 +111,11 @@ async function requireRun(deps: RunCommandDeps, runId: string): Promise<RunRecor
 }
 
 function invalidState(run: RunRecord, action: string, allowed: readonly string[]): AppError {
-  return new AppError('INVALID_STATE', `cannot ${action} a run that is ${run.state} (allowed from: ${allowed.join(', ')})`, {
-    details: { state: run.state },
-  });
+  return new AppError(
+    'INVALID_STATE',
+    `cannot ${action} a run that is ${run.state} (allowed from: ${allowed.join(', ')})`,
+    {
+      details: { state: run.state },
+    },
+  );
 }

@@ -117,7 +117,13 @@ export class RunStore {
   }
 
   async setCompensation(runId: string, step: StepName, record: CompensationRecord): Promise<void> {
-    await this.redis.hset(this.runKey(runId), `comp:${step}`, JSON.stringify(record), 'updatedAt', new Date().toISOString());
+    await this.redis.hset(
+      this.runKey(runId),
+      `comp:${step}`,
+      JSON.stringify(record),
+      'updatedAt',
+      new Date().toISOString(),
+    );
   }
 
   async clearCompensations(runId: string): Promise<void> {

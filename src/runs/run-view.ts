@@ -79,7 +79,8 @@ async function viewStep(name: StepName, job: Job<StepJobData> | undefined): Prom
   const attempts = (job.data.priorAttempts ?? 0) + (job.attemptsStarted ?? job.attemptsMade);
   const began = job.data.resources !== undefined;
   let stepState: StepState;
-  if (state === 'completed') stepState = (job.returnvalue as StepJobResult | null)?.outcome === 'skipped' ? 'skipped' : 'succeeded';
+  if (state === 'completed')
+    stepState = (job.returnvalue as StepJobResult | null)?.outcome === 'skipped' ? 'skipped' : 'succeeded';
   else if (state === 'failed') stepState = error?.code === 'DEPENDENCY_FAILED' ? 'pending' : 'failed';
   else if (state === 'active' || (began && state !== 'waiting-children')) stepState = 'running';
   else stepState = 'pending';
@@ -88,7 +89,9 @@ async function viewStep(name: StepName, job: Job<StepJobData> | undefined): Prom
     name,
     state: stepState,
     attempts: notRun ? 0 : attempts,
-    ...(!notRun && (job.data.startedAt ?? job.processedOn) ? { startedAt: job.data.startedAt ?? new Date(job.processedOn!).toISOString() } : {}),
+    ...(!notRun && (job.data.startedAt ?? job.processedOn)
+      ? { startedAt: job.data.startedAt ?? new Date(job.processedOn!).toISOString() }
+      : {}),
     ...(job.finishedOn && !notRun ? { finishedAt: new Date(job.finishedOn).toISOString() } : {}),
     ...(error && (stepState === 'failed' || stepState === 'running' || notRun) ? { error } : {}),
   };

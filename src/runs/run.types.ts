@@ -1,10 +1,26 @@
 import type { ErrorView } from '../shared/errors.js';
 import type { ProvisionRequest, Resources, StepName } from '../steps/step.types.js';
 
-export const RUN_STATES = ['queued', 'running', 'succeeded', 'failed', 'rolling_back', 'rolled_back', 'rollback_failed'] as const;
+export const RUN_STATES = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'rolling_back',
+  'rolled_back',
+  'rollback_failed',
+] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
-export const STEP_STATES = ['pending', 'running', 'succeeded', 'skipped', 'failed', 'compensated', 'compensation_failed'] as const;
+export const STEP_STATES = [
+  'pending',
+  'running',
+  'succeeded',
+  'skipped',
+  'failed',
+  'compensated',
+  'compensation_failed',
+] as const;
 export type StepState = (typeof STEP_STATES)[number];
 
 /** States in which a run still holds its client: a new POST answers with this run. */

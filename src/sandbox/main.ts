@@ -7,6 +7,9 @@ await runMain('sandbox', async () => {
   const config = loadConfig({ roles: ['sandbox'] });
   const logger = createLogger(config.logLevel, 'sandbox');
   const sandbox = await startConfiguredSandbox(config, logger);
-  logger.info({ url: sandbox.url, timeScale: config.sandbox.timeScale, rateLimits: config.sandbox.rateLimits }, 'sandbox listening');
+  logger.info(
+    { url: sandbox.url, timeScale: config.sandbox.timeScale, rateLimits: config.sandbox.rateLimits },
+    'sandbox listening',
+  );
   return sandbox;
 });

@@ -6,7 +6,11 @@ import { EMULATORS } from './emulators.js';
 import { startSandbox, type RunningSandbox } from './framework/sandbox-server.js';
 
 /** The sandbox as configured: Postgres must answer, because Supabase projects live there. */
-export async function startConfiguredSandbox(config: Config, logger: Logger, overrides: { port?: number } = {}): Promise<RunningSandbox> {
+export async function startConfiguredSandbox(
+  config: Config,
+  logger: Logger,
+  overrides: { port?: number } = {},
+): Promise<RunningSandbox> {
   await assertPostgresReachable(config.databaseUrl);
   return startSandbox({
     port: overrides.port ?? config.sandbox.port,

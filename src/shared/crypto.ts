@@ -19,7 +19,9 @@ export function createSealer(key: Buffer): Sealer {
       const cipher = createCipheriv('aes-256-gcm', key, iv);
       cipher.setAAD(Buffer.from(context));
       const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      return ['v1', iv, cipher.getAuthTag(), body].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+      return ['v1', iv, cipher.getAuthTag(), body]
+        .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+        .join('.');
     },
     open(sealed, context) {
       const [version, iv, tag, body] = sealed.split('.');
@@ -32,7 +34,9 @@ export function createSealer(key: Buffer): Sealer {
         decipher.setAuthTag(Buffer.from(tag, 'base64url'));
         return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
       } catch (cause) {
-        throw new AppError('SECRET_UNAVAILABLE', 'a sealed secret cannot be opened with this ENCRYPTION_KEY', { cause });
+        throw new AppError('SECRET_UNAVAILABLE', 'a sealed secret cannot be opened with this ENCRYPTION_KEY', {
+          cause,
+        });
       }
     },
   };

@@ -7,9 +7,22 @@ export type { Logger };
  * Redaction is the last line of defence: code never logs a secret on purpose.
  */
 const REDACT = [
-  'password', 'db_pass', 'dbPassword', 'token', 'apiKey', 'api_key', 'serviceRoleKey', 'anonKey',
-  'authorization', 'Authorization', 'headers.authorization', 'x-n8n-api-key', 'secret', 'value',
-  'connectionString', 'connection_string',
+  'password',
+  'db_pass',
+  'dbPassword',
+  'token',
+  'apiKey',
+  'api_key',
+  'serviceRoleKey',
+  'anonKey',
+  'authorization',
+  'Authorization',
+  'headers.authorization',
+  'x-n8n-api-key',
+  'secret',
+  'value',
+  'connectionString',
+  'connection_string',
 ].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
 export function createLogger(level: string, name: string): Logger {

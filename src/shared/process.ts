@@ -7,7 +7,11 @@ import { UnreachableError } from './redis.js';
  * on is one line (no stack trace), unhandled rejections are logged, and SIGTERM/SIGINT
  * close gracefully (active jobs finish) before the process exits.
  */
-export async function runMain(name: string, start: () => Promise<{ close(): Promise<void> }>, logger?: Logger): Promise<void> {
+export async function runMain(
+  name: string,
+  start: () => Promise<{ close(): Promise<void> }>,
+  logger?: Logger,
+): Promise<void> {
   process.on('unhandledRejection', (reason) => {
     const err = reason instanceof Error ? reason.message : String(reason);
     if (logger) logger.error({ err }, 'unhandled rejection');
@@ -17,7 +21,11 @@ export async function runMain(name: string, start: () => Promise<{ close(): Prom
   try {
     running = await start();
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof UnreachableError || (e instanceof Error && e.name === 'EvictingRedisError')) {
+    if (
+      e instanceof ConfigError ||
+      e instanceof UnreachableError ||
+      (e instanceof Error && e.name === 'EvictingRedisError')
+    ) {
       console.error(`${name}: ${e.message}`);
       process.exit(1);
     }

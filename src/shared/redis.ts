@@ -36,7 +36,12 @@ export function createRedis(url: string, kind: 'worker' | 'producer'): Redis {
 
 /** Pings once with a short timeout; throws UnreachableError naming the URL. */
 export async function assertRedisReachable(url: string): Promise<void> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000, retryStrategy: () => null });
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 3000,
+    retryStrategy: () => null,
+  });
   probe.on('error', () => undefined);
   try {
     await probe.connect();

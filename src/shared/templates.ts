@@ -38,7 +38,9 @@ export function moduleManifest(): ModuleManifest {
 }
 
 export function enabledModules(t: Tier): string[] {
-  return moduleManifest().modules.filter((m) => m.tiers.includes(t)).map((m) => m.id);
+  return moduleManifest()
+    .modules.filter((m) => m.tiers.includes(t))
+    .map((m) => m.id);
 }
 
 export interface ClientConfig {
@@ -57,7 +59,12 @@ export function clientConfigFor(request: ProvisionRequest): ClientConfig {
     clientId: clientKey(request.clientId),
     clientName: request.clientName,
     tier: request.tier,
-    modules: modules.map(({ id, name, description, tiers }) => ({ id, name, description, enabled: tiers.includes(request.tier) })),
+    modules: modules.map(({ id, name, description, tiers }) => ({
+      id,
+      name,
+      description,
+      enabled: tiers.includes(request.tier),
+    })),
   };
 }
 
@@ -77,7 +84,8 @@ export interface N8nWorkflow {
 
 export function n8nWorkflowFor(opts: N8nWorkflowOptions): N8nWorkflow {
   // The client id also lands inside the respond node's JSON body (a JSON text within a string).
-  if (!/^[A-Za-z0-9-]+$/.test(opts.clientId)) throw new Error(`client id unfit for a workflow: ${JSON.stringify(opts.clientId)}`);
+  if (!/^[A-Za-z0-9-]+$/.test(opts.clientId))
+    throw new Error(`client id unfit for a workflow: ${JSON.stringify(opts.clientId)}`);
   workflowShape ??= readJson('n8n-workflow.json');
   const vars: Record<string, string> = {
     name: opts.name,

@@ -14,14 +14,22 @@ export interface WaitOptions {
  * Asks `probe` every `intervalMs` (through the step's abortable sleep) until it gives a
  * value, for at most `timeoutMs`. A probe ends the wait early by throwing.
  */
-export async function waitFor<T>(ctx: Pick<StepContext, 'sleep'>, options: WaitOptions, probe: () => Promise<T | undefined>): Promise<T> {
+export async function waitFor<T>(
+  ctx: Pick<StepContext, 'sleep'>,
+  options: WaitOptions,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() + options.intervalMs > deadline) {
-      throw options.onTimeout?.() ??
-        new AppError('RESOURCE_NOT_READY', `gave up waiting for ${options.what} after ${options.timeoutMs} ms`, { retryable: true });
+      throw (
+        options.onTimeout?.() ??
+        new AppError('RESOURCE_NOT_READY', `gave up waiting for ${options.what} after ${options.timeoutMs} ms`, {
+          retryable: true,
+        })
+      );
     }
     await ctx.sleep(options.intervalMs);
   }

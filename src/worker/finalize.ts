@@ -35,7 +35,11 @@ export async function processFinalize(deps: FinalizeDeps, job: Job<FinalizeJobDa
     const sj = await stepJob(deps, run, step);
     const state = sj ? await sj.getState() : 'unknown';
     if (state === 'completed') continue;
-    const view = decodeReason(sj?.failedReason) ?? { code: 'INTERNAL', message: `step ended ${state}`, retryable: true };
+    const view = decodeReason(sj?.failedReason) ?? {
+      code: 'INTERNAL',
+      message: `step ended ${state}`,
+      retryable: true,
+    };
     firstFailure ??= { step, ...view };
     if (view.code !== 'DEPENDENCY_FAILED') rootCause ??= { step, ...view };
   }

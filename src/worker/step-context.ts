@@ -29,14 +29,22 @@ function baseContext(deps: ContextDeps, run: RunRecord, step: StepName, signal: 
     names: resourceNames(run.request.clientId, run.request.clientName),
     clients: deps.clients,
     providers: deps.config.providers,
-    timings: { pollIntervalMs: deps.config.worker.pollIntervalMs, supabaseReadyTimeoutMs: deps.config.worker.supabaseReadyTimeoutMs },
+    timings: {
+      pollIntervalMs: deps.config.worker.pollIntervalMs,
+      supabaseReadyTimeoutMs: deps.config.worker.supabaseReadyTimeoutMs,
+    },
     log: deps.logger.child({ runId: run.runId, clientId: run.clientId, step }),
     signal: abort,
     sleep: (ms: number) => sleep(ms, undefined, { signal: abort }),
   };
 }
 
-export function createStepContext(deps: ContextDeps, run: RunRecord, job: Job<StepJobData>, signal?: AbortSignal): StepContext {
+export function createStepContext(
+  deps: ContextDeps,
+  run: RunRecord,
+  job: Job<StepJobData>,
+  signal?: AbortSignal,
+): StepContext {
   const step = job.data.step;
   const open = (owner: StepName, sealed: Record<string, string> | undefined) => (name: string) => {
     const value = sealed?.[name];
@@ -47,7 +55,8 @@ export function createStepContext(deps: ContextDeps, run: RunRecord, job: Job<St
     checkpoint: { resources: job.data.resources ?? {}, secret: open(step, job.data.sealed) },
     async record(update) {
       const sealed = { ...job.data.sealed };
-      for (const [name, value] of Object.entries(update.secrets ?? {})) sealed[name] = deps.sealer.seal(value, sealContext(run.runId, step, name));
+      for (const [name, value] of Object.entries(update.secrets ?? {}))
+        sealed[name] = deps.sealer.seal(value, sealContext(run.runId, step, name));
       await job.updateData({ ...job.data, resources: { ...job.data.resources, ...update.resources }, sealed });
     },
     async input(dep) {
@@ -70,6 +79,12 @@ export function createStepContext(deps: ContextDeps, run: RunRecord, job: Job<St
   };
 }
 
-export function createCompensationContext(deps: ContextDeps, run: RunRecord, step: StepName, recorded: Resources, signal?: AbortSignal): CompensationContext {
+export function createCompensationContext(
+  deps: ContextDeps,
+  run: RunRecord,
+  step: StepName,
+  recorded: Resources,
+  signal?: AbortSignal,
+): CompensationContext {
   return { ...baseContext(deps, run, step, signal), recorded };
 }

@@ -26,7 +26,11 @@ export class RetryableStepError extends Error {
  * dependency failed, runs the step's idempotent `execute`, and turns its error into
  * a retry (retryable) or a final failure (`UnrecoverableError`) with a stable code.
  */
-export async function processStep(deps: StepProcessorDeps, job: Job<StepJobData>, signal?: AbortSignal): Promise<StepJobResult> {
+export async function processStep(
+  deps: StepProcessorDeps,
+  job: Job<StepJobData>,
+  signal?: AbortSignal,
+): Promise<StepJobResult> {
   const { runId, step: name } = job.data;
   const step = deps.steps.get(name);
   const log = deps.logger.child({ runId, step: name, jobId: job.id, attempt: job.attemptsStarted });
@@ -36,10 +40,13 @@ export async function processStep(deps: StepProcessorDeps, job: Job<StepJobData>
     if (failedDeps.length) throw new AppError('DEPENDENCY_FAILED', `not run: a step it needs failed`);
     const run = await deps.store.get(runId);
     if (!run) throw new AppError('NOT_FOUND', `run ${runId} does not exist`);
-    if (run.state !== 'queued' && run.state !== 'running') throw new AppError('INVALID_STATE', `run is ${run.state}; step not run`);
-    if (run.stepJobs[name] !== job.id) throw new AppError('INVALID_STATE', `job ${job.id} is not the run's current ${name} job`);
+    if (run.state !== 'queued' && run.state !== 'running')
+      throw new AppError('INVALID_STATE', `run is ${run.state}; step not run`);
+    if (run.stepJobs[name] !== job.id)
+      throw new AppError('INVALID_STATE', `job ${job.id} is not the run's current ${name} job`);
     await deps.store.transition(runId, ['queued'], 'running', { startedAt: new Date().toISOString() });
-    if (!job.data.resources) await job.updateData({ ...job.data, resources: {}, startedAt: job.data.startedAt ?? new Date().toISOString() });
+    if (!job.data.resources)
+      await job.updateData({ ...job.data, resources: {}, startedAt: job.data.startedAt ?? new Date().toISOString() });
 
     log.info('step started');
     const result = await step.execute(createStepContext(deps, run, job, signal));
@@ -47,9 +54,15 @@ export async function processStep(deps: StepProcessorDeps, job: Job<StepJobData>
     if (result.secrets) await ctx.record({ secrets: result.secrets });
     await ctx.record({ resources: result.resources });
     log.info({ outcome: result.outcome }, 'step finished');
-    return { outcome: result.outcome, resources: job.data.resources ?? result.resources, sealed: job.data.sealed ?? {} };
+    return {
+      outcome: result.outcome,
+      resources: job.data.resources ?? result.resources,
+      sealed: job.data.sealed ?? {},
+    };
   } catch (e) {
-    const err = isAppError(e) ? e : new AppError('INTERNAL', e instanceof Error ? e.message : String(e), { retryable: true });
+    const err = isAppError(e)
+      ? e
+      : new AppError('INTERNAL', e instanceof Error ? e.message : String(e), { retryable: true });
     log.warn({ code: err.code, retryable: err.retryable }, `step failed: ${err.message}`);
     if (!err.retryable) throw new UnrecoverableError(encodeReason(err));
     throw new RetryableStepError(encodeReason(err), err.retryAfterMs);
@@ -64,7 +77,7 @@ export function providerBackoff(baseMs: number) {
   return (attemptsMade: number, _type?: string, err?: Error): number => {
     const exp = baseMs * 2 ** Math.max(0, attemptsMade - 1);
     const jittered = exp * (0.8 + Math.random() * 0.4);
-    const asked = err instanceof RetryableStepError ? err.retryAfterMs ?? 0 : 0;
+    const asked = err instanceof RetryableStepError ? (err.retryAfterMs ?? 0) : 0;
     return Math.min(600_000, Math.max(jittered, asked));
   };
 }

@@ -20,13 +20,19 @@ export interface WorkerRuntime {
 
 export class EvictingRedisError extends Error {
   constructor(policy: string) {
-    super(`Redis maxmemory-policy is "${policy}"; BullMQ needs "noeviction" or jobs are lost. Set it (redis-cli config set maxmemory-policy noeviction) and start again.`);
+    super(
+      `Redis maxmemory-policy is "${policy}"; BullMQ needs "noeviction" or jobs are lost. Set it (redis-cli config set maxmemory-policy noeviction) and start again.`,
+    );
     this.name = 'EvictingRedisError';
   }
 }
 
 /** Wires the two queues to their processors; holds no provider logic. */
-export async function startWorkers(config: Config, logger: Logger, overrides: { clients?: ProviderClients } = {}): Promise<WorkerRuntime> {
+export async function startWorkers(
+  config: Config,
+  logger: Logger,
+  overrides: { clients?: ProviderClients } = {},
+): Promise<WorkerRuntime> {
   assertGraphIsForest();
   await assertRedisReachable(config.redisUrl);
   const connection = createRedis(config.redisUrl, 'worker');
@@ -39,7 +45,8 @@ export async function startWorkers(config: Config, logger: Logger, overrides: { 
 
   const queues = createQueues(config.redisUrl, config.queuePrefix);
   const store = new RunStore(queues.connection, config.queuePrefix);
-  const clients = overrides.clients ?? createProviderClients(config.providers, { timeoutMs: config.worker.providerTimeoutMs });
+  const clients =
+    overrides.clients ?? createProviderClients(config.providers, { timeoutMs: config.worker.providerTimeoutMs });
   const steps = new Map(STEPS.map((s) => [s.name, s]));
   const notify = createCallbackNotifier(store, logger);
   const flow = { stepAttempts: config.worker.stepAttempts, stepBackoffMs: config.worker.stepBackoffMs };
@@ -56,15 +63,29 @@ export async function startWorkers(config: Config, logger: Logger, overrides: { 
     PROVISION_QUEUE,
     async (job: Job, _token?: string, signal?: AbortSignal) =>
       job.name === 'finalize'
-        ? processFinalize({ ...common, rollbackOnFailure: config.rollbackOnFailure, notify }, job as Job<FinalizeJobData>)
+        ? processFinalize(
+            { ...common, rollbackOnFailure: config.rollbackOnFailure, notify },
+            job as Job<FinalizeJobData>,
+          )
         : processStep(common, job as Job<StepJobData>, signal),
-    { ...workerOptions, concurrency: config.worker.concurrency, settings: { backoffStrategy: providerBackoff(config.worker.stepBackoffMs) } },
+    {
+      ...workerOptions,
+      concurrency: config.worker.concurrency,
+      settings: { backoffStrategy: providerBackoff(config.worker.stepBackoffMs) },
+    },
   );
   const rollback = new Worker(
     ROLLBACK_QUEUE,
     async (job: Job, _token?: string, signal?: AbortSignal) =>
       processRollback(
-        { ...common, notify, compensation: { attempts: config.worker.compensationAttempts, backoffMs: Math.min(config.worker.stepBackoffMs, 5000) } },
+        {
+          ...common,
+          notify,
+          compensation: {
+            attempts: config.worker.compensationAttempts,
+            backoffMs: Math.min(config.worker.stepBackoffMs, 5000),
+          },
+        },
         job as Job<RollbackJobData>,
         signal,
       ),
@@ -73,7 +94,15 @@ export async function startWorkers(config: Config, logger: Logger, overrides: { 
   for (const w of [provision, rollback]) {
     w.on('error', (err) => logger.error({ err: err.message, queue: w.name }, 'worker error'));
     w.on('failed', (job, err) =>
-      logger.warn({ queue: w.name, jobId: job?.id, runId: (job?.data as { runId?: string } | undefined)?.runId, attempts: job?.attemptsMade }, `job attempt failed: ${err.message}`),
+      logger.warn(
+        {
+          queue: w.name,
+          jobId: job?.id,
+          runId: (job?.data as { runId?: string } | undefined)?.runId,
+          attempts: job?.attemptsMade,
+        },
+        `job attempt failed: ${err.message}`,
+      ),
     );
   }
   logger.info({ concurrency: config.worker.concurrency, prefix: config.queuePrefix }, 'worker started');

@@ -46,8 +46,17 @@ describe('POST /api/provisioning refuses what it must, and enqueues nothing then
   });
 
   it('When the body is not JSON, then 400; when it is over 16 KiB, then 413', async () => {
-    expect((await h.request('POST', '/api/provisioning', { body: '{"clientId":', headers: { 'content-type': 'application/json' } })).status).toBe(400);
-    const big = await h.request('POST', '/api/provisioning', { body: { ...buildRequest(), clientName: 'x'.repeat(17_000) } });
+    expect(
+      (
+        await h.request('POST', '/api/provisioning', {
+          body: '{"clientId":',
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(400);
+    const big = await h.request('POST', '/api/provisioning', {
+      body: { ...buildRequest(), clientName: 'x'.repeat(17_000) },
+    });
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -80,7 +89,9 @@ describe('POST /api/provisioning refuses what it must, and enqueues nothing then
     expect(new Date(run.createdAt).toISOString()).toBe(run.createdAt);
     expect(await enqueuedJobs()).toBe(7);
 
-    const list = await h.request('GET', `/api/provisioning?clientId=${req.clientId.toUpperCase()}`, { token: h.tokens.viewer });
+    const list = await h.request('GET', `/api/provisioning?clientId=${req.clientId.toUpperCase()}`, {
+      token: h.tokens.viewer,
+    });
     expect(list.status).toBe(200);
     expect(list.body.runs.map((r: any) => r.runId)).toEqual([res.body.runId]);
   });
@@ -93,7 +104,9 @@ describe('POST /api/provisioning refuses what it must, and enqueues nothing then
     expect(retry.status).toBe(409);
     expect(retry.body.error.code).toBe('INVALID_STATE');
     expect((await h.request('POST', `/api/provisioning/${posted.body.runId}/rollback`)).status).toBe(409);
-    expect((await h.request('POST', `/api/provisioning/${posted.body.runId}/rollback`, { token: h.tokens.viewer })).status).toBe(403);
+    expect(
+      (await h.request('POST', `/api/provisioning/${posted.body.runId}/rollback`, { token: h.tokens.viewer })).status,
+    ).toBe(403);
   });
 
   it('healthz is live; readyz says Redis answers', async () => {
@@ -104,7 +117,12 @@ describe('POST /api/provisioning refuses what it must, and enqueues nothing then
 
 describe('the dashboard', () => {
   it('When opened without credentials, then 401 asking the browser for them, whatever the case of the path', async () => {
-    for (const path of ['/admin/queues', '/admin/queues/api/queues', '/ADMIN/QUEUES/api/queues', '/Admin/Queues/api/queues?activeQueue=provision&status=completed']) {
+    for (const path of [
+      '/admin/queues',
+      '/admin/queues/api/queues',
+      '/ADMIN/QUEUES/api/queues',
+      '/Admin/Queues/api/queues?activeQueue=provision&status=completed',
+    ]) {
       const res = await h.request('GET', path, { token: null });
       expect(res.status, path).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic/);
@@ -118,7 +136,11 @@ describe('the dashboard', () => {
     const queues = await h.request('GET', '/admin/queues/api/queues', { token: null, headers: basic });
     expect(queues.status).toBe(200);
     expect(JSON.stringify(queues.body)).toContain('provision');
-    const add = await h.request('POST', '/admin/queues/api/queues/provision/add', { token: null, headers: basic, body: { name: 'x', data: {} } });
+    const add = await h.request('POST', '/admin/queues/api/queues/provision/add', {
+      token: null,
+      headers: basic,
+      body: { name: 'x', data: {} },
+    });
     expect(add.status).toBe(405);
   });
 });

@@ -27,7 +27,11 @@ const CASES: AuthCase[] = [
     step: 'supabase',
     credential: 'SUPABASE_MANAGEMENT_TOKEN',
     status: 401,
-    env: (url) => ({ SUPABASE_API_URL: `${url}/supabase`, SUPABASE_MANAGEMENT_TOKEN: WRONG, SUPABASE_ORG_ID: 'agency-org' }),
+    env: (url) => ({
+      SUPABASE_API_URL: `${url}/supabase`,
+      SUPABASE_MANAGEMENT_TOKEN: WRONG,
+      SUPABASE_ORG_ID: 'agency-org',
+    }),
   },
   {
     provider: 'github',
@@ -96,7 +100,9 @@ describe('a refused credential (issue 3)', () => {
       const posted = await h.request('POST', '/api/provisioning', { body: req });
       expect(posted.status).toBe(202);
       const run = await h.waitForRun(posted.body.runId, ['succeeded', 'rolled_back', 'rollback_failed'], 45_000);
-      const summary = JSON.stringify(run.steps.map((s: any) => [s.name, s.state, s.attempts, s.error?.code, s.compensation]));
+      const summary = JSON.stringify(
+        run.steps.map((s: any) => [s.name, s.state, s.attempts, s.error?.code, s.compensation]),
+      );
       expect(run.state, summary).toBe('rolled_back');
 
       const step = run.steps.find((s: any) => s.name === c.step);
@@ -118,7 +124,13 @@ describe('a refused credential (issue 3)', () => {
       }
 
       // Whatever the other steps created was compensated.
-      expect(resourcesOf(await h.sandboxState(), req.clientId)).toEqual({ supabase: [], github: [], vercel: [], n8n: [], gitea: [] });
+      expect(resourcesOf(await h.sandboxState(), req.clientId)).toEqual({
+        supabase: [],
+        github: [],
+        vercel: [],
+        n8n: [],
+        gitea: [],
+      });
     },
     60_000,
   );

@@ -55,7 +55,8 @@ afterEach(async (ctx) => {
   await killAll();
   if (ctx.task.result?.state === 'fail') {
     // What the worker processes logged, for the failure's story.
-    for (const [i, c] of spawned.entries()) console.error(`--- worker ${i + 1} (pid ${c.proc.pid}) ---\n${c.output.join('').slice(-6000)}`);
+    for (const [i, c] of spawned.entries())
+      console.error(`--- worker ${i + 1} (pid ${c.proc.pid}) ---\n${c.output.join('').slice(-6000)}`);
   }
   spawned.length = 0;
   await h?.clearFaults();
@@ -133,7 +134,12 @@ async function killAll(): Promise<void> {
 
 // ---- helpers -------------------------------------------------------------------------------
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 10): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  everyMs = 10,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -144,7 +150,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 }
 
 const callsSince = async (from: number) => (await h.sandboxCalls()).slice(from);
-const count = (calls: any[], provider: string, operationId: string) => calls.filter((c) => c.provider === provider && c.operationId === operationId);
+const count = (calls: any[], provider: string, operationId: string) =>
+  calls.filter((c) => c.provider === provider && c.operationId === operationId);
 const stepOf = (run: any, name: string) => run.steps.find((s: any) => s.name === name);
 
 function report(label: string, figures: Record<string, unknown>): void {
@@ -154,13 +161,22 @@ function report(label: string, figures: Record<string, unknown>): void {
 /** Every resource of the client exists exactly once, and each provider's create answered 2xx once. */
 function expectProvisionedOnce(state: any, calls: any[], clientId: string): Record<string, number> {
   const mine = resourcesOf(state, clientId);
-  expect(Object.fromEntries(Object.entries(mine).map(([k, v]) => [k, v.length]))).toEqual({ supabase: 1, github: 1, vercel: 1, n8n: 1, gitea: 1 });
+  expect(Object.fromEntries(Object.entries(mine).map(([k, v]) => [k, v.length]))).toEqual({
+    supabase: 1,
+    github: 1,
+    vercel: 1,
+    n8n: 1,
+    gitea: 1,
+  });
   const creates: Record<string, number> = {};
   for (const [provider, op] of CREATES) {
     const all = count(calls, provider, op);
     creates[op] = all.length;
     // Called once; a second call may only have been refused (a conflict), never have created.
-    expect(all.filter((c) => c.status >= 200 && c.status < 300), `${op} succeeded more than once`).toHaveLength(1);
+    expect(
+      all.filter((c) => c.status >= 200 && c.status < 300),
+      `${op} succeeded more than once`,
+    ).toHaveLength(1);
   }
   return creates;
 }
@@ -210,7 +226,9 @@ describe('crash recovery (SPEC 4.2, 4.3)', () => {
     const reactivatedAfterMs = job.processedOn! - killedAt;
     const freshReadyAfterKillMs = restartedAt + fresh.startupMs - killedAt;
     expect(reactivatedAfterMs).toBeGreaterThan(0);
-    expect(reactivatedAfterMs).toBeLessThan(Math.max(LOCK_DURATION_MS, freshReadyAfterKillMs) + 3 * STALLED_INTERVAL_MS);
+    expect(reactivatedAfterMs).toBeLessThan(
+      Math.max(LOCK_DURATION_MS, freshReadyAfterKillMs) + 3 * STALLED_INTERVAL_MS,
+    );
     report('SIGKILL mid-step', {
       reactivatedAfterMs,
       freshWorkerReadyAfterKillMs: freshReadyAfterKillMs,
@@ -235,7 +253,11 @@ describe('crash recovery (SPEC 4.2, 4.3)', () => {
     expect(posted.status).toBe(202);
     const runId: string = posted.body.runId;
 
-    await until('the GitHub delete to be in flight', async () => count(await callsSince(from), 'github', 'repos/delete').length > 0, 20_000);
+    await until(
+      'the GitHub delete to be in flight',
+      async () => count(await callsSince(from), 'github', 'repos/delete').length > 0,
+      20_000,
+    );
     const killedAt = await kill9(first);
     const mid = await h.getRun(runId);
     expect(mid.state).toBe('rolling_back');
@@ -277,7 +299,9 @@ describe('crash recovery (SPEC 4.2, 4.3)', () => {
     const variants = [req.clientId, req.clientId.toLowerCase(), req.clientId.toUpperCase()];
     const started = Date.now();
     const answers = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => h.request('POST', '/api/provisioning', { body: { ...req, clientId: variants[i % variants.length] } })),
+      Array.from({ length: 10 }, (_, i) =>
+        h.request('POST', '/api/provisioning', { body: { ...req, clientId: variants[i % variants.length] } }),
+      ),
     );
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(202));
     const runIds = new Set(answers.map((a) => a.body.runId));
@@ -290,7 +314,9 @@ describe('crash recovery (SPEC 4.2, 4.3)', () => {
     const runs = await h.request('GET', `/api/provisioning?clientId=${req.clientId.toLowerCase()}`);
     expect(runs.body.runs).toHaveLength(1);
     // Already provisioned now: a further POST is refused, whatever the case.
-    expect((await h.request('POST', '/api/provisioning', { body: { ...req, clientId: req.clientId.toUpperCase() } })).status).toBe(409);
+    expect(
+      (await h.request('POST', '/api/provisioning', { body: { ...req, clientId: req.clientId.toUpperCase() } })).status,
+    ).toBe(409);
     report('10 racing POSTs', { postToSucceededMs: Date.parse(done.finishedAt) - started, createCalls: creates });
   });
 
@@ -327,6 +353,9 @@ describe('crash recovery (SPEC 4.2, 4.3)', () => {
     const done = await h.waitForRun(runId, ['succeeded', 'failed', 'rolled_back', 'rollback_failed'], 20_000);
     expect(done.state).toBe('succeeded');
     expectProvisionedOnce(await h.sandboxState(), await callsSince(from), req.clientId);
-    report('no worker, then one', { workerStartupMs: worker.startupMs, workerReadyToSucceededMs: Date.parse(done.finishedAt) - started - worker.startupMs });
+    report('no worker, then one', {
+      workerStartupMs: worker.startupMs,
+      workerReadyToSucceededMs: Date.parse(done.finishedAt) - started - worker.startupMs,
+    });
   });
 });

@@ -63,15 +63,25 @@ async function runCase(c: (typeof CREATES)[number], fault: TransportFault): Prom
   check(posted.status === 202, `POST answered ${posted.status}`);
   const run = await h.waitForRun(posted.body.runId, FINAL, 45_000);
   const state = await h.sandboxState();
-  const creates = (await h.sandboxCalls()).slice(callsBefore).filter((x: any) => x.provider === c.provider && x.operationId === c.operationId);
+  const creates = (await h.sandboxCalls())
+    .slice(callsBefore)
+    .filter((x: any) => x.provider === c.provider && x.operationId === c.operationId);
   // The rule is spent (by this run: the lane runs nothing else), so it cannot leak into the next case.
   await h.clearFaults();
 
-  check(run.state === 'succeeded', `run ended ${run.state}: ${JSON.stringify(run.error ?? run.steps.filter((s: any) => s.error))}`);
+  check(
+    run.state === 'succeeded',
+    `run ended ${run.state}: ${JSON.stringify(run.error ?? run.steps.filter((s: any) => s.error))}`,
+  );
   const mine = resourcesOf(state, req.clientId);
   const counts = Object.fromEntries(Object.entries(mine).map(([k, v]) => [k, v.length]));
-  check(Object.values(counts).every((n) => n === 1), `resources ${JSON.stringify(counts)}, want one of each`);
-  const deployments = (state.vercel?.deployments ?? []).filter((d: any) => mine.vercel.some((p: any) => p.id === d.projectId));
+  check(
+    Object.values(counts).every((n) => n === 1),
+    `resources ${JSON.stringify(counts)}, want one of each`,
+  );
+  const deployments = (state.vercel?.deployments ?? []).filter((d: any) =>
+    mine.vercel.some((p: any) => p.id === d.projectId),
+  );
   check(deployments.length === 1, `${deployments.length} Vercel deployments of the project, want 1`);
 
   const played = creates.filter((x: any) => x.fault === fault);
@@ -84,14 +94,23 @@ async function runCase(c: (typeof CREATES)[number], fault: TransportFault): Prom
   if (fault === 'lost-response') {
     // The create happened and its answer was lost: the retried step found it by its derived name
     // instead of creating it again.
-    check(creates.length === 1, `${c.operationId} was called ${creates.length} times, want 1 (the retry finds it by name)`);
+    check(
+      creates.length === 1,
+      `${c.operationId} was called ${creates.length} times, want 1 (the retry finds it by name)`,
+    );
   } else {
     // The faulted call created nothing (a timeout is given up by the client, the emulator never
     // answers): a retry creates it. Exactly one resource (checked above) whatever the retries.
     const statuses = creates.map((x: any) => x.status).join(', ');
-    check(creates.length >= 2, `${c.operationId} was called ${creates.length} times (${statuses}), want the faulted call and a retry`);
+    check(
+      creates.length >= 2,
+      `${c.operationId} was called ${creates.length} times (${statuses}), want the faulted call and a retry`,
+    );
     check(creates[0]?.fault === fault, `the first ${c.operationId} was not the faulted one (${statuses})`);
-    check(creates.slice(1).some((x: any) => x.status >= 200 && x.status < 300), `no retried ${c.operationId} went through (${statuses})`);
+    check(
+      creates.slice(1).some((x: any) => x.status >= 200 && x.status < 300),
+      `no retried ${c.operationId} went through (${statuses})`,
+    );
   }
   return { lane, problems };
 }
@@ -102,7 +121,9 @@ describe('transient faults on a create (issue 3, SPEC 4.2 and 4.5)', () => {
     async (fault) => {
       const results = await Promise.allSettled(CREATES.map((c) => runCase(c, fault)));
       const report = results.flatMap((r, i) =>
-        r.status === 'rejected' ? [`${laneKey(CREATES[i]!)}: ${String(r.reason)}`] : r.value.problems.map((p) => `${r.value.lane}: ${p}`),
+        r.status === 'rejected'
+          ? [`${laneKey(CREATES[i]!)}: ${String(r.reason)}`]
+          : r.value.problems.map((p) => `${r.value.lane}: ${p}`),
       );
       expect(report).toEqual([]);
     },

@@ -20,9 +20,13 @@ async function countSchema(ref: string) {
     const q = async (sql: string) => Number((await client.query(sql)).rows[0].n);
     return {
       tables: await q(`select count(*) n from pg_tables where schemaname = 'public'`),
-      withoutRls: await q(`select count(*) n from pg_class c join pg_namespace s on s.oid = c.relnamespace where s.nspname = 'public' and c.relkind = 'r' and not c.relrowsecurity`),
+      withoutRls: await q(
+        `select count(*) n from pg_class c join pg_namespace s on s.oid = c.relnamespace where s.nspname = 'public' and c.relkind = 'r' and not c.relrowsecurity`,
+      ),
       policies: await q(`select count(*) n from pg_policies where schemaname = 'public'`),
-      indexes: await q(`select count(*) n from pg_indexes i where i.schemaname = 'public' and not exists (select 1 from pg_constraint c where c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)`),
+      indexes: await q(
+        `select count(*) n from pg_indexes i where i.schemaname = 'public' and not exists (select 1 from pg_constraint c where c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)`,
+      ),
     };
   } finally {
     await client.end();
@@ -33,7 +37,9 @@ async function databaseExists(ref: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: DATABASE_URL });
   await client.connect();
   try {
-    return (await client.query('select 1 from pg_database where datname = $1', [projectDatabaseName(ref)])).rowCount === 1;
+    return (
+      (await client.query('select 1 from pg_database where datname = $1', [projectDatabaseName(ref)])).rowCount === 1
+    );
   } finally {
     await client.end();
   }
@@ -109,7 +115,9 @@ describe('a provisioning run on the sandbox', () => {
   it('When a client is posted twice while in flight, then both answers carry the same run id; once provisioned, a third POST is 409', async () => {
     const req = buildRequest();
     const first = await h.request('POST', '/api/provisioning', { body: req });
-    const second = await h.request('POST', '/api/provisioning', { body: { ...req, clientId: req.clientId.toUpperCase() } });
+    const second = await h.request('POST', '/api/provisioning', {
+      body: { ...req, clientId: req.clientId.toUpperCase() },
+    });
     expect(first.status).toBe(202);
     expect(second.status).toBe(202);
     expect(second.body.runId).toBe(first.body.runId);

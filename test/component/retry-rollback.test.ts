@@ -18,7 +18,14 @@ describe('with ROLLBACK_ON_FAILURE=manual', () => {
     expect(failed.state).toBe('failed');
     expect(failed.error).toMatchObject({ step: 'n8n', retryable: false });
     const byName = (run: any) => Object.fromEntries(run.steps.map((s: any) => [s.name, s.state]));
-    expect(byName(failed)).toEqual({ supabase: 'succeeded', database: 'succeeded', github: 'succeeded', vercel: 'succeeded', n8n: 'failed', backup: 'pending' });
+    expect(byName(failed)).toEqual({
+      supabase: 'succeeded',
+      database: 'succeeded',
+      github: 'succeeded',
+      vercel: 'succeeded',
+      n8n: 'failed',
+      backup: 'pending',
+    });
 
     // While it waits in failed, the client is still in flight: a POST answers with this run.
     const again = await h.request('POST', '/api/provisioning', { body: req });
@@ -49,7 +56,13 @@ describe('with ROLLBACK_ON_FAILURE=manual', () => {
     expect(rb.status).toBe(202);
     const done = await h.waitForRun(posted.body.runId, ['rolled_back', 'rollback_failed']);
     expect(done.state).toBe('rolled_back');
-    expect(resourcesOf(await h.sandboxState(), req.clientId)).toEqual({ supabase: [], github: [], vercel: [], n8n: [], gitea: [] });
+    expect(resourcesOf(await h.sandboxState(), req.clientId)).toEqual({
+      supabase: [],
+      github: [],
+      vercel: [],
+      n8n: [],
+      gitea: [],
+    });
     expect((await h.request('POST', `/api/provisioning/${posted.body.runId}/rollback`)).status).toBe(409);
     // A rolled-back client can be provisioned again, as a new run.
     const fresh = await h.request('POST', '/api/provisioning', { body: req });
@@ -65,7 +78,13 @@ describe('with ROLLBACK_ON_FAILURE=manual', () => {
     expect((await h.request('POST', `/api/provisioning/${posted.body.runId}/rollback`)).status).toBe(202);
     const done = await h.waitForRun(posted.body.runId, ['rolled_back', 'rollback_failed']);
     expect(done.state).toBe('rolled_back');
-    expect(resourcesOf(await h.sandboxState(), req.clientId)).toEqual({ supabase: [], github: [], vercel: [], n8n: [], gitea: [] });
+    expect(resourcesOf(await h.sandboxState(), req.clientId)).toEqual({
+      supabase: [],
+      github: [],
+      vercel: [],
+      n8n: [],
+      gitea: [],
+    });
   });
 
   it('When a compensation keeps failing, then the run ends rollback_failed listing exactly what is left, and a retried rollback finishes the job', async () => {
@@ -85,7 +104,9 @@ describe('with ROLLBACK_ON_FAILURE=manual', () => {
     expect(Object.values(mine).map((l) => l.length)).toEqual([0, 1, 0, 0, 0]);
 
     // The client cannot be provisioned again until the rollback is finished.
-    expect((await h.request('POST', '/api/provisioning', { body: req })).body.error.code).toBe('CLIENT_NEEDS_ATTENTION');
+    expect((await h.request('POST', '/api/provisioning', { body: req })).body.error.code).toBe(
+      'CLIENT_NEEDS_ATTENTION',
+    );
     expect((await h.request('POST', `/api/provisioning/${posted.body.runId}/rollback`)).status).toBe(202);
     const done = await h.waitForRun(posted.body.runId, ['rolled_back', 'rollback_failed']);
     expect(done.state).toBe('rolled_back');

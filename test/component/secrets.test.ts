@@ -36,7 +36,9 @@ describe('no secret at rest in clear (SPEC 4.4)', () => {
     const ref = run.resources.supabase.ref;
 
     const keys = (await (
-      await fetch(`${h.sandbox.url}/supabase/v1/projects/${ref}/api-keys?reveal=true`, { headers: { authorization: `Bearer ${SANDBOX_CREDENTIALS.supabase}` } })
+      await fetch(`${h.sandbox.url}/supabase/v1/projects/${ref}/api-keys?reveal=true`, {
+        headers: { authorization: `Bearer ${SANDBOX_CREDENTIALS.supabase}` },
+      })
     ).json()) as { name: string; api_key: string }[];
     const serviceRole = keys.find((k) => k.name === 'service_role')!.api_key;
     const anon = keys.find((k) => k.name === 'anon')!.api_key;
@@ -55,7 +57,10 @@ describe('no secret at rest in clear (SPEC 4.4)', () => {
     const api = JSON.stringify([run, (await h.request('GET', `/api/provisioning?clientId=${run.clientId}`)).body]);
     const board = JSON.stringify(
       await Promise.all(
-        ['completed', 'failed'].map(async (status) => (await h.request('GET', `/admin/queues/api/queues?activeQueue=provision&status=${status}`)).body),
+        ['completed', 'failed'].map(
+          async (status) =>
+            (await h.request('GET', `/admin/queues/api/queues?activeQueue=provision&status=${status}`)).body,
+        ),
       ),
     );
     expect(board).toContain(run.runId);

@@ -45,14 +45,22 @@ const failure = async (p: Promise<unknown>): Promise<AppError> => {
 };
 
 const github = () =>
-  new GithubClient({ mode: 'live', baseUrl: base, token: 'ghp_secret_token_value', org: 'o', templateOwner: 'o', templateRepo: 't' }, 2000);
-const vercel = (teamId?: string) => new VercelClient({ mode: 'live', baseUrl: base, token: 'vercel_secret_token', ...(teamId ? { teamId } : {}) }, 2000);
+  new GithubClient(
+    { mode: 'live', baseUrl: base, token: 'ghp_secret_token_value', org: 'o', templateOwner: 'o', templateRepo: 't' },
+    2000,
+  );
+const vercel = (teamId?: string) =>
+  new VercelClient({ mode: 'live', baseUrl: base, token: 'vercel_secret_token', ...(teamId ? { teamId } : {}) }, 2000);
 const n8n = () => new N8nClient({ mode: 'live', baseUrl: base, apiKey: 'n8n_secret_key' }, 2000);
 
 describe('GitHub answers', () => {
   it('When GitHub answers 403 with x-ratelimit-remaining 0, then it is a retryable rate limit waiting until the reset', async () => {
     const reset = Math.floor(Date.now() / 1000) + 30;
-    next = { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }, body: { message: 'API rate limit exceeded' } };
+    next = {
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+      body: { message: 'API rate limit exceeded' },
+    };
     const e = await failure(github().getRepo('o', 'r'));
     expect(e).toMatchObject({ code: 'PROVIDER_RATE_LIMITED', retryable: true });
     expect(e.retryAfterMs).toBeGreaterThan(20_000);
@@ -60,8 +68,14 @@ describe('GitHub answers', () => {
   });
 
   it('When GitHub answers 403 with retry-after (secondary limit), then it is a retryable rate limit', async () => {
-    next = { status: 403, headers: { 'retry-after': '60' }, body: { message: 'You have exceeded a secondary rate limit.' } };
-    const e = await failure(github().createFromTemplate({ templateOwner: 'o', templateRepo: 't', owner: 'o', name: 'n', private: true }));
+    next = {
+      status: 403,
+      headers: { 'retry-after': '60' },
+      body: { message: 'You have exceeded a secondary rate limit.' },
+    };
+    const e = await failure(
+      github().createFromTemplate({ templateOwner: 'o', templateRepo: 't', owner: 'o', name: 'n', private: true }),
+    );
     expect(e).toMatchObject({ code: 'PROVIDER_RATE_LIMITED', retryable: true, retryAfterMs: 60_000 });
   });
 
@@ -81,8 +95,15 @@ describe('GitHub answers', () => {
   });
 
   it('When GitHub answers 422 or 500, then the first is final and the second retryable', async () => {
-    next = { status: 422, body: { message: 'Repository creation failed.', errors: [{ message: 'name already exists' }] } };
-    expect(await failure(github().createFromTemplate({ templateOwner: 'o', templateRepo: 't', owner: 'o', name: 'n', private: true }))).toMatchObject({
+    next = {
+      status: 422,
+      body: { message: 'Repository creation failed.', errors: [{ message: 'name already exists' }] },
+    };
+    expect(
+      await failure(
+        github().createFromTemplate({ templateOwner: 'o', templateRepo: 't', owner: 'o', name: 'n', private: true }),
+      ),
+    ).toMatchObject({
       code: 'PROVIDER_REJECTED',
       retryable: false,
     });
@@ -101,7 +122,16 @@ describe('GitHub answers', () => {
 describe('Vercel answers', () => {
   it('When Vercel answers 429 rate_limited, then retryAfterMs comes from error.limit.reset', async () => {
     const reset = Math.floor(Date.now() / 1000) + 20;
-    next = { status: 429, body: { error: { code: 'rate_limited', message: 'Rate limit exceeded', limit: { remaining: 0, reset, resetMs: reset * 1000, total: 100 } } } };
+    next = {
+      status: 429,
+      body: {
+        error: {
+          code: 'rate_limited',
+          message: 'Rate limit exceeded',
+          limit: { remaining: 0, reset, resetMs: reset * 1000, total: 100 },
+        },
+      },
+    };
     const e = await failure(vercel().getProject('p'));
     expect(e).toMatchObject({ code: 'PROVIDER_RATE_LIMITED', retryable: true });
     expect(e.retryAfterMs).toBeGreaterThan(10_000);
@@ -128,8 +158,13 @@ describe('Vercel answers', () => {
   });
 
   it('When Vercel reports a failed env var, then upsertEnv fails naming its key but not its value', async () => {
-    next = { status: 201, body: { created: [], failed: [{ error: { code: 'ENV_CONFLICT', message: 'x', key: 'SECRET_KEY' } }] } };
-    const e = await failure(vercel().upsertEnv('prj_1', [{ key: 'SECRET_KEY', value: 'hunter2', type: 'sensitive', target: ['production'] }]));
+    next = {
+      status: 201,
+      body: { created: [], failed: [{ error: { code: 'ENV_CONFLICT', message: 'x', key: 'SECRET_KEY' } }] },
+    };
+    const e = await failure(
+      vercel().upsertEnv('prj_1', [{ key: 'SECRET_KEY', value: 'hunter2', type: 'sensitive', target: ['production'] }]),
+    );
     expect(e.code).toBe('PROVIDER_REJECTED');
     expect(e.message).toContain('SECRET_KEY');
     expect(e.message).not.toContain('hunter2');
@@ -146,9 +181,15 @@ describe('n8n answers', () => {
   });
 
   it('When /activate is not there (405), then activate falls back to /publish', async () => {
-    next = (url) => (url.endsWith('/activate') ? { status: 405, body: { message: 'Method Not Allowed' } } : { status: 200, body: { id: 'w1', active: true } });
+    next = (url) =>
+      url.endsWith('/activate')
+        ? { status: 405, body: { message: 'Method Not Allowed' } }
+        : { status: 200, body: { id: 'w1', active: true } };
     await n8n().activate('w1');
-    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /api/v1/workflows/w1/activate', 'POST /api/v1/workflows/w1/publish']);
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'POST /api/v1/workflows/w1/activate',
+      'POST /api/v1/workflows/w1/publish',
+    ]);
     expect(seen[0]?.headers['x-n8n-api-key']).toBe('n8n_secret_key');
   });
 
@@ -166,11 +207,21 @@ describe('n8n answers', () => {
 
   it('When workflows span pages, then findByExactName follows nextCursor and keeps exact names, oldest first', async () => {
     const page = (data: object[], nextCursor: string | null) => ({ status: 200, body: { data, nextCursor } });
-    const wf = (id: string, name: string, createdAt: string) => ({ id, name, active: false, createdAt, nodes: [], connections: {} });
+    const wf = (id: string, name: string, createdAt: string) => ({
+      id,
+      name,
+      active: false,
+      createdAt,
+      nodes: [],
+      connections: {},
+    });
     next = (url) =>
       url.includes('cursor=c2')
         ? page([wf('3', 'Client a - X', '2026-01-01T00:00:00Z'), wf('4', 'client a - x', '2026-01-01T00:00:00Z')], null)
-        : page([wf('1', 'Client a - X', '2026-02-01T00:00:00Z'), wf('2', 'Client a - X (copy)', '2026-01-01T00:00:00Z')], 'c2');
+        : page(
+            [wf('1', 'Client a - X', '2026-02-01T00:00:00Z'), wf('2', 'Client a - X (copy)', '2026-01-01T00:00:00Z')],
+            'c2',
+          );
     const found = await n8n().findByExactName('Client a - X');
     expect(found.map((w) => w.id)).toEqual(['3', '1']);
     expect(seen).toHaveLength(2);

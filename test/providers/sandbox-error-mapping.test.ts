@@ -88,10 +88,19 @@ describe('provider error mapping (over the sandbox)', () => {
   it('When a Gitea file is written, read, updated and deleted, then each call answers what the next needs', async () => {
     const ref = { owner: 'ops-hub', repo: 'client-backups', path: 'c1/n8n-workflow.json' };
     expect(await ps.clients.gitea.getFile(ref.owner, ref.repo, ref.path)).toBeNull();
-    const created = await ps.clients.gitea.createFile({ ...ref, content: Buffer.from('{"a":1}').toString('base64'), message: 'add' });
+    const created = await ps.clients.gitea.createFile({
+      ...ref,
+      content: Buffer.from('{"a":1}').toString('base64'),
+      message: 'add',
+    });
     const read = await ps.clients.gitea.getFile(ref.owner, ref.repo, ref.path);
     expect(read?.sha).toBe(created.content?.sha);
-    const updated = await ps.clients.gitea.updateFile({ ...ref, sha: read!.sha, content: Buffer.from('{"a":2}').toString('base64'), message: 'up' });
+    const updated = await ps.clients.gitea.updateFile({
+      ...ref,
+      sha: read!.sha,
+      content: Buffer.from('{"a":2}').toString('base64'),
+      message: 'up',
+    });
     expect(updated.content?.sha).not.toBe(read!.sha);
     expect(await ps.clients.gitea.deleteFile({ ...ref, sha: updated.content!.sha, message: 'rm' })).toBe(true);
     expect(await ps.clients.gitea.getFile(ref.owner, ref.repo, ref.path)).toBeNull();

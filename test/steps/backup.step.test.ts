@@ -20,23 +20,45 @@ async function clientWithWorkflow(): Promise<{ request: ProvisionRequest; workfl
   const request = buildRequest();
   const names = resourceNames(request.clientId, request.clientName);
   const wf = await ps.clients.n8n.createWorkflow(
-    n8nWorkflowFor({ name: names.n8nWorkflow, webhookPath: names.webhookPath, webhookId: webhookIdFor(names.clientKey), clientId: names.clientKey }),
+    n8nWorkflowFor({
+      name: names.n8nWorkflow,
+      webhookPath: names.webhookPath,
+      webhookId: webhookIdFor(names.clientKey),
+      clientId: names.clientKey,
+    }),
   );
   return { request, workflowId: wf.id };
 }
 
-const execute = (c: { request: ProvisionRequest; workflowId: string }, state: RecordedState = emptyState(), clients = ps.clients) =>
+const execute = (
+  c: { request: ProvisionRequest; workflowId: string },
+  state: RecordedState = emptyState(),
+  clients = ps.clients,
+) =>
   backupStep.execute(
-    buildStepContext({ config: ps.config, clients, request: c.request, state, inputs: { n8n: { resources: { workflowId: c.workflowId }, secrets: {} } } }),
+    buildStepContext({
+      config: ps.config,
+      clients,
+      request: c.request,
+      state,
+      inputs: { n8n: { resources: { workflowId: c.workflowId }, secrets: {} } },
+    }),
   );
-const compensate = (request: ProvisionRequest) => backupStep.compensate!(buildCompensationContext({ config: ps.config, clients: ps.clients, request }));
-const filesAt = async (path: string) => ((await ps.state()).gitea.files as { repo: string; path: string; sha: string }[]).filter((f) => f.path === path);
-const writes = async () => (await ps.calls()).filter((c) => c.operationId === 'repoCreateFile' || c.operationId === 'repoUpdateFile').length;
+const compensate = (request: ProvisionRequest) =>
+  backupStep.compensate!(buildCompensationContext({ config: ps.config, clients: ps.clients, request }));
+const filesAt = async (path: string) =>
+  ((await ps.state()).gitea.files as { repo: string; path: string; sha: string }[]).filter((f) => f.path === path);
+const writes = async () =>
+  (await ps.calls()).filter((c) => c.operationId === 'repoCreateFile' || c.operationId === 'repoUpdateFile').length;
 const backupOf = async (path: string) => {
   const file = await ps.clients.gitea.getFile('ops-hub', 'client-backups', path);
   return file ? Buffer.from(file.content ?? '', 'base64').toString('utf8') : null;
 };
-const failure = async (p: Promise<unknown>) => p.then(() => expect.fail('expected a failure'), (e: AppError) => e);
+const failure = async (p: Promise<unknown>) =>
+  p.then(
+    () => expect.fail('expected a failure'),
+    (e: AppError) => e,
+  );
 
 describe('backup step', () => {
   it('When run, then the workflow JSON lands at {id}/n8n-workflow.json in the backup repo', async () => {
@@ -49,7 +71,10 @@ describe('backup step', () => {
     const [file] = await filesAt(path);
     expect(result.resources).toEqual({ repo: 'ops-hub/client-backups', path, sha: file?.sha });
     const saved = JSON.parse((await backupOf(path))!);
-    expect(saved).toMatchObject({ id: c.workflowId, name: resourceNames(c.request.clientId, c.request.clientName).n8nWorkflow });
+    expect(saved).toMatchObject({
+      id: c.workflowId,
+      name: resourceNames(c.request.clientId, c.request.clientName).n8nWorkflow,
+    });
     expect(saved).not.toHaveProperty('updatedAt');
     expect((await backupOf(path))!.split('\n')[1]).toMatch(/^ {2}"/);
   });

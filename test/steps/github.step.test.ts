@@ -20,11 +20,22 @@ const execute = (request: ProvisionRequest, state: RecordedState = emptyState(),
   githubStep.execute(buildStepContext({ config: ps.config, clients, request, state }));
 const compensate = (request: ProvisionRequest, recorded = {}, clients = ps.clients) =>
   githubStep.compensate!(buildCompensationContext({ config: ps.config, clients, request, recorded }));
-const reposNamed = async (name: string) => ((await ps.state()).github.repos as { name: string; full_name: string; private: boolean }[]).filter((r) => r.name === name);
+const reposNamed = async (name: string) =>
+  ((await ps.state()).github.repos as { name: string; full_name: string; private: boolean }[]).filter(
+    (r) => r.name === name,
+  );
 const callsOf = async (operationId: string) => (await ps.calls()).filter((c) => c.operationId === operationId);
-const failure = async (p: Promise<unknown>) => p.then(() => expect.fail('expected a failure'), (e: AppError) => e);
+const failure = async (p: Promise<unknown>) =>
+  p.then(
+    () => expect.fail('expected a failure'),
+    (e: AppError) => e,
+  );
 const configOf = async (request: ProvisionRequest) => {
-  const file = await ps.clients.github.getFile(ps.config.providers.github.org, resourceNames(request.clientId, request.clientName).githubRepo, CONFIG_PATH);
+  const file = await ps.clients.github.getFile(
+    ps.config.providers.github.org,
+    resourceNames(request.clientId, request.clientName).githubRepo,
+    CONFIG_PATH,
+  );
   return file && JSON.parse(Buffer.from(file.content, 'base64').toString('utf8'));
 };
 
@@ -37,7 +48,13 @@ describe('github step', () => {
     const name = `client-${request.clientId.toLowerCase()}-app`;
     const { org } = ps.config.providers.github;
     expect(result.outcome).toBe('created');
-    expect(result.resources).toEqual({ owner: org, name, fullName: `${org}/${name}`, htmlUrl: expect.any(String), id: expect.any(Number) });
+    expect(result.resources).toEqual({
+      owner: org,
+      name,
+      fullName: `${org}/${name}`,
+      htmlUrl: expect.any(String),
+      id: expect.any(Number),
+    });
     expect(state.resources).toMatchObject({ fullName: `${org}/${name}` });
     expect(await reposNamed(name)).toEqual([expect.objectContaining({ full_name: `${org}/${name}`, private: true })]);
     expect(await configOf(request)).toEqual(clientConfigFor(request));
@@ -73,7 +90,9 @@ describe('github step', () => {
   it('When the generate answer is lost, then the retry finds the repo by name and there is exactly one', async () => {
     const request = buildRequest();
     const state = emptyState();
-    await ps.addFaults([{ provider: 'github', operationId: 'repos/create-using-template', fault: 'lost-response', times: 1 }]);
+    await ps.addFaults([
+      { provider: 'github', operationId: 'repos/create-using-template', fault: 'lost-response', times: 1 },
+    ]);
 
     expect(await failure(execute(request, state))).toMatchObject({ retryable: true });
     await execute(request, state);

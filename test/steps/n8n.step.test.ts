@@ -17,13 +17,22 @@ beforeAll(async () => {
 });
 afterAll(async () => ps?.close());
 
-const execute = (request: ProvisionRequest, state: RecordedState = emptyState(), sandbox = ps, clients = sandbox.clients) =>
-  n8nStep.execute(buildStepContext({ config: sandbox.config, clients, request, state }));
+const execute = (
+  request: ProvisionRequest,
+  state: RecordedState = emptyState(),
+  sandbox = ps,
+  clients = sandbox.clients,
+) => n8nStep.execute(buildStepContext({ config: sandbox.config, clients, request, state }));
 const compensate = (request: ProvisionRequest, recorded = {}) =>
   n8nStep.compensate!(buildCompensationContext({ config: ps.config, clients: ps.clients, request, recorded }));
 type NState = { workflows: { id: string; name: string; active: boolean; webhookPaths: string[] }[] };
-const workflowsNamed = async (name: string, sandbox = ps) => ((await sandbox.state()).n8n as NState).workflows.filter((w) => w.name === name);
-const failure = async (p: Promise<unknown>) => p.then(() => expect.fail('expected a failure'), (e: AppError) => e);
+const workflowsNamed = async (name: string, sandbox = ps) =>
+  ((await sandbox.state()).n8n as NState).workflows.filter((w) => w.name === name);
+const failure = async (p: Promise<unknown>) =>
+  p.then(
+    () => expect.fail('expected a failure'),
+    (e: AppError) => e,
+  );
 
 describe('n8n step', () => {
   it('When run, then it creates the workflow, activates it, and its webhook answers', async () => {
@@ -53,7 +62,9 @@ describe('n8n step', () => {
 
     const result = await execute(request);
 
-    const statuses = (await ps.calls()).filter((c) => c.operationId === 'webhook' && c.path.endsWith(String(result.resources.webhookPath))).map((c) => c.status);
+    const statuses = (await ps.calls())
+      .filter((c) => c.operationId === 'webhook' && c.path.endsWith(String(result.resources.webhookPath)))
+      .map((c) => c.status);
     expect(statuses).toEqual([404, 404, 404, 200]);
   });
 
@@ -65,7 +76,9 @@ describe('n8n step', () => {
       const e = await failure(execute(request, state));
       expect(e).toMatchObject({ code: 'RESOURCE_FAILED', retryable: true });
       expect(e.message).toContain('HTTP 404');
-      const toggles = (await ps.calls()).filter((c) => c.operationId === 'deactivateWorkflow' && c.path.includes(String(state.resources.workflowId)));
+      const toggles = (await ps.calls()).filter(
+        (c) => c.operationId === 'deactivateWorkflow' && c.path.includes(String(state.resources.workflowId)),
+      );
       expect(toggles).toHaveLength(1);
     } finally {
       ps.sandbox.faults.clear();
@@ -99,7 +112,12 @@ describe('n8n step', () => {
   it('When workflows of that name already exist twice, then the oldest is kept and the extra deleted', async () => {
     const request = buildRequest();
     const names = resourceNames(request.clientId, request.clientName);
-    const definition = n8nWorkflowFor({ name: names.n8nWorkflow, webhookPath: names.webhookPath, webhookId: webhookIdFor(names.clientKey), clientId: names.clientKey });
+    const definition = n8nWorkflowFor({
+      name: names.n8nWorkflow,
+      webhookPath: names.webhookPath,
+      webhookId: webhookIdFor(names.clientKey),
+      clientId: names.clientKey,
+    });
     const oldest = await ps.clients.n8n.createWorkflow(definition);
     await ps.clients.n8n.createWorkflow(definition);
 
@@ -134,13 +152,22 @@ describe('n8n step', () => {
 
 describe('n8n step against n8n 1.x', () => {
   it('When the n8n is 1.x, then the workflow is created, activated and answers, and compensation removes it', async () => {
-    const v1 = await startProviderSandbox({ emulators: EMULATORS.map((e) => (e === createN8nEmulator ? createN8nV1Emulator : e)) });
+    const v1 = await startProviderSandbox({
+      emulators: EMULATORS.map((e) => (e === createN8nEmulator ? createN8nV1Emulator : e)),
+    });
     try {
       expect((await v1.state()).n8n.version).toBe(1);
       const request = buildRequest();
       const result = await execute(request, emptyState(), v1);
-      expect(await workflowsNamed(String(result.resources.name), v1)).toEqual([expect.objectContaining({ active: true })]);
-      const ctx = buildCompensationContext({ config: v1.config, clients: v1.clients, request, recorded: result.resources });
+      expect(await workflowsNamed(String(result.resources.name), v1)).toEqual([
+        expect.objectContaining({ active: true }),
+      ]);
+      const ctx = buildCompensationContext({
+        config: v1.config,
+        clients: v1.clients,
+        request,
+        recorded: result.resources,
+      });
       expect(await n8nStep.compensate!(ctx)).toBe('deleted');
     } finally {
       await v1.close();

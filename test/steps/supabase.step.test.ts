@@ -18,9 +18,14 @@ afterAll(async () => {
 
 const execute = (request: ProvisionRequest, state: RecordedState = emptyState(), clients = ps.clients) =>
   supabaseStep.execute(buildStepContext({ config: ps.config, clients, request, state }));
-const projectsNamed = async (name: string) => ((await ps.state()).supabase.projects as { name: string; ref: string }[]).filter((p) => p.name === name);
+const projectsNamed = async (name: string) =>
+  ((await ps.state()).supabase.projects as { name: string; ref: string }[]).filter((p) => p.name === name);
 const creates = async () => (await ps.calls()).filter((c) => c.operationId === 'v1-create-a-project');
-const failure = async (p: Promise<unknown>) => p.then(() => expect.fail('expected a failure'), (e: AppError) => e);
+const failure = async (p: Promise<unknown>) =>
+  p.then(
+    () => expect.fail('expected a failure'),
+    (e: AppError) => e,
+  );
 
 describe('supabase step', () => {
   it('When run, then it creates client-{id} in the configured region, waits for ACTIVE_HEALTHY and hands on keys and DB coordinates', async () => {
@@ -31,8 +36,20 @@ describe('supabase step', () => {
     const name = resourceNames(request.clientId, request.clientName).supabaseProject;
     expect(name).toBe(`client-${request.clientId.toLowerCase()}`);
     expect(result.outcome).toBe('created');
-    expect(result.resources).toMatchObject({ name, region: 'af-south-1', status: 'ACTIVE_HEALTHY', apiUrl: `https://${String(result.resources.ref)}.supabase.co` });
-    expect(result.resources).toEqual(expect.objectContaining({ dbHost: expect.any(String), dbPort: expect.any(Number), dbName: expect.any(String), dbUser: expect.any(String) }));
+    expect(result.resources).toMatchObject({
+      name,
+      region: 'af-south-1',
+      status: 'ACTIVE_HEALTHY',
+      apiUrl: `https://${String(result.resources.ref)}.supabase.co`,
+    });
+    expect(result.resources).toEqual(
+      expect.objectContaining({
+        dbHost: expect.any(String),
+        dbPort: expect.any(Number),
+        dbName: expect.any(String),
+        dbUser: expect.any(String),
+      }),
+    );
     expect(result.secrets?.dbPassword).toMatch(/^[A-Za-z0-9_-]{24,}$/);
     expect(result.secrets?.anonKey).toBeTruthy();
     expect(result.secrets?.serviceRoleKey).toBeTruthy();
@@ -59,7 +76,9 @@ describe('supabase step', () => {
   it('When the create answer is lost, then the retry finds the project by name and there is exactly one', async () => {
     const request = buildRequest();
     const state = emptyState();
-    await ps.addFaults([{ provider: 'supabase', operationId: 'v1-create-a-project', fault: 'lost-response', times: 1 }]);
+    await ps.addFaults([
+      { provider: 'supabase', operationId: 'v1-create-a-project', fault: 'lost-response', times: 1 },
+    ]);
 
     const lost = await failure(execute(request, state));
     expect(lost).toMatchObject({ retryable: true });
@@ -110,7 +129,12 @@ describe('supabase step, slow provisioning', () => {
   it('When the project is not ready within the bound, then it fails with a retryable RESOURCE_NOT_READY', async () => {
     const slow = await startProviderSandbox({ timeScale: 1 });
     try {
-      const ctx = buildStepContext({ config: slow.config, clients: slow.clients, request: buildRequest(), timings: { pollIntervalMs: 50, supabaseReadyTimeoutMs: 200 } });
+      const ctx = buildStepContext({
+        config: slow.config,
+        clients: slow.clients,
+        request: buildRequest(),
+        timings: { pollIntervalMs: 50, supabaseReadyTimeoutMs: 200 },
+      });
       const e = await failure(supabaseStep.execute(ctx));
       expect(e).toMatchObject({ code: 'RESOURCE_NOT_READY', retryable: true });
     } finally {

@@ -18,8 +18,14 @@ afterAll(async () => ps?.close());
 function inputsFor(request: ProvisionRequest): Partial<Record<'github' | 'supabase' | 'database', StepOutput>> {
   const names = resourceNames(request.clientId, request.clientName);
   return {
-    github: { resources: { owner: 'agency-clients', name: names.githubRepo, fullName: `agency-clients/${names.githubRepo}` }, secrets: {} },
-    supabase: { resources: { apiUrl: 'https://abcdefghijklmnopqrst.supabase.co' }, secrets: { anonKey: 'anon-jwt', serviceRoleKey: 'service-jwt', dbPassword: 'pw' } },
+    github: {
+      resources: { owner: 'agency-clients', name: names.githubRepo, fullName: `agency-clients/${names.githubRepo}` },
+      secrets: {},
+    },
+    supabase: {
+      resources: { apiUrl: 'https://abcdefghijklmnopqrst.supabase.co' },
+      secrets: { anonKey: 'anon-jwt', serviceRoleKey: 'service-jwt', dbPassword: 'pw' },
+    },
     database: { resources: {}, secrets: {} },
   };
 }
@@ -28,10 +34,22 @@ const execute = (request: ProvisionRequest, state: RecordedState = emptyState(),
   vercelStep.execute(buildStepContext({ config: ps.config, clients, request, state, inputs: inputsFor(request) }));
 const compensate = (request: ProvisionRequest, recorded = {}) =>
   vercelStep.compensate!(buildCompensationContext({ config: ps.config, clients: ps.clients, request, recorded }));
-type VState = { projects: { id: string; name: string; link: { repo: string } | null; env: { key: string; type: string; target: string[] }[] }[]; deployments: { id: string; projectId: string; readyState: string }[] };
+type VState = {
+  projects: {
+    id: string;
+    name: string;
+    link: { repo: string } | null;
+    env: { key: string; type: string; target: string[] }[];
+  }[];
+  deployments: { id: string; projectId: string; readyState: string }[];
+};
 const vstate = async (): Promise<VState> => (await ps.state()).vercel;
 const projectsNamed = async (name: string) => (await vstate()).projects.filter((p) => p.name === name);
-const failure = async (p: Promise<unknown>) => p.then(() => expect.fail('expected a failure'), (e: AppError) => e);
+const failure = async (p: Promise<unknown>) =>
+  p.then(
+    () => expect.fail('expected a failure'),
+    (e: AppError) => e,
+  );
 
 describe('vercel step', () => {
   it('When run, then it creates the linked project, sets the env vars and waits for a READY production deployment', async () => {
@@ -53,7 +71,14 @@ describe('vercel step', () => {
     expect(env.NEXT_PUBLIC_SUPABASE_URL?.type).toBe('plain');
     expect(env.NEXT_PUBLIC_SUPABASE_ANON_KEY?.type).toBe('encrypted');
     expect(env.SUPABASE_SERVICE_ROLE_KEY?.type).toBe('sensitive');
-    expect(Object.keys(env).sort()).toEqual(['CLIENT_ID', 'ENABLED_MODULES', 'NEXT_PUBLIC_APP_URL', 'NEXT_PUBLIC_SUPABASE_ANON_KEY', 'NEXT_PUBLIC_SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY']);
+    expect(Object.keys(env).sort()).toEqual([
+      'CLIENT_ID',
+      'ENABLED_MODULES',
+      'NEXT_PUBLIC_APP_URL',
+      'NEXT_PUBLIC_SUPABASE_ANON_KEY',
+      'NEXT_PUBLIC_SUPABASE_URL',
+      'SUPABASE_SERVICE_ROLE_KEY',
+    ]);
     expect(env.ENABLED_MODULES?.target).toEqual(['production', 'preview', 'development']);
     expect(enabledModules('starter').length).toBeGreaterThan(0);
     const deployments = (await vstate()).deployments.filter((d) => d.projectId === project!.id);

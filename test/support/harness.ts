@@ -21,7 +21,11 @@ export interface Harness {
   tokens: { admin: string; viewer: string };
   prefix: string;
   redis: Redis;
-  request(method: string, path: string, options?: { body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  request(
+    method: string,
+    path: string,
+    options?: { body?: unknown; token?: string | null; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   provision(overrides?: Partial<ProvisionRequest>): Promise<{ status: number; body: any }>;
   getRun(runId: string): Promise<any>;
   waitForRun(runId: string, states: string[], timeoutMs?: number): Promise<any>;
@@ -55,7 +59,10 @@ export function buildRequest(overrides: Partial<ProvisionRequest> = {}): Provisi
  */
 export type HarnessEnv = Record<string, string> | ((sandboxUrl: string) => Record<string, string>);
 
-export async function startHarness(envOrFn: HarnessEnv = {}, options: { worker?: boolean; logs?: string[] } = {}): Promise<Harness> {
+export async function startHarness(
+  envOrFn: HarnessEnv = {},
+  options: { worker?: boolean; logs?: string[] } = {},
+): Promise<Harness> {
   const sandboxEnv = typeof envOrFn === 'function' ? {} : envOrFn;
   const sandbox = await startSandbox({
     port: 0,
@@ -103,7 +110,9 @@ export async function startHarness(envOrFn: HarnessEnv = {}, options: { worker?:
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...opts.headers,
       },
-      ...(opts.body !== undefined ? { body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) } : {}),
+      ...(opts.body !== undefined
+        ? { body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) }
+        : {}),
     });
     const text = await res.text();
     let body: unknown = text;
@@ -142,7 +151,9 @@ export async function startHarness(envOrFn: HarnessEnv = {}, options: { worker?:
         if (states.includes(last?.state)) return last;
         await new Promise((r) => setTimeout(r, 50));
       }
-      throw new Error(`run ${runId} did not reach ${states.join('|')} in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+      throw new Error(
+        `run ${runId} did not reach ${states.join('|')} in ${timeoutMs} ms; last: ${JSON.stringify(last)}`,
+      );
     },
     sandboxState: () => admin('GET', '/_sandbox/state'),
     sandboxCalls: async () => (await admin('GET', '/_sandbox/calls')) as any[],

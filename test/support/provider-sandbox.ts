@@ -35,7 +35,9 @@ export interface ProviderSandbox {
   close(): Promise<void>;
 }
 
-export async function startProviderSandbox(options: { timeScale?: number; timeoutMs?: number; emulators?: EmulatorFactory[] } = {}): Promise<ProviderSandbox> {
+export async function startProviderSandbox(
+  options: { timeScale?: number; timeoutMs?: number; emulators?: EmulatorFactory[] } = {},
+): Promise<ProviderSandbox> {
   const sandbox = await startSandbox({
     port: 0,
     databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -46,7 +48,10 @@ export async function startProviderSandbox(options: { timeScale?: number; timeou
   });
   const timeoutMs = options.timeoutMs ?? 5000;
   const configWith = (env: Record<string, string>) =>
-    loadConfig({ roles: ['worker'], generateMissingSecrets: true }, { SANDBOX_URL: sandbox.url, PROVIDER_TIMEOUT_MS: String(timeoutMs), ...env });
+    loadConfig(
+      { roles: ['worker'], generateMissingSecrets: true },
+      { SANDBOX_URL: sandbox.url, PROVIDER_TIMEOUT_MS: String(timeoutMs), ...env },
+    );
   const config = configWith({});
   const admin = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const res = await fetch(`${sandbox.url}/_sandbox${path}`, {

@@ -87,4 +87,7 @@ export function buildCompensationContext(options: TestContextOptions & { recorde
 }
 
 /** What a step hands on to the steps that need it. */
-export const outputOf = (result: StepResult): StepOutput => ({ resources: result.resources, secrets: result.secrets ?? {} });
+export const outputOf = (result: StepResult): StepOutput => ({
+  resources: result.resources,
+  secrets: result.secrets ?? {},
+});

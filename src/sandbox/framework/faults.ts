@@ -2,7 +2,15 @@ import { z } from 'zod';
 import { PROVIDER_NAMES, type ProviderName } from '../../config/config.js';
 
 /** Transport faults the framework plays; the others are asked of the emulator itself. */
-export const TRANSPORT_FAULTS = ['http500', 'http502', 'http429', 'timeout', 'reset', 'lost-response', 'http4xx'] as const;
+export const TRANSPORT_FAULTS = [
+  'http500',
+  'http502',
+  'http429',
+  'timeout',
+  'reset',
+  'lost-response',
+  'http4xx',
+] as const;
 /** Provider behaviours on request: a Supabase project that ends INIT_FAILED, a Vercel build that ends ERROR. */
 export const BEHAVIOUR_FAULTS = ['init-failed', 'deployment-error'] as const;
 export type TransportFault = (typeof TRANSPORT_FAULTS)[number];

@@ -5,7 +5,14 @@ import type { ProviderName } from '../../config/config.js';
 import type { Logger } from '../../shared/logger.js';
 import { CallLog } from './call-log.js';
 import { FaultBook, TRANSPORT_FAULTS, faultRulesBody, type TransportFault } from './faults.js';
-import type { EmulatorFactory, EmulatorRuntime, OperationDef, ProviderEmulator, SandboxRequest, SandboxResponse } from './emulator.types.js';
+import type {
+  EmulatorFactory,
+  EmulatorRuntime,
+  OperationDef,
+  ProviderEmulator,
+  SandboxRequest,
+  SandboxResponse,
+} from './emulator.types.js';
 
 export interface SandboxOptions {
   port: number;
@@ -76,7 +83,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   // Admin routes: loopback only, whatever address the server is bound to.
   const admin = express.Router();
   admin.use((req, res, next) => {
-    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return void res.status(403).json({ error: 'sandbox admin routes are loopback only' });
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? ''))
+      return void res.status(403).json({ error: 'sandbox admin routes are loopback only' });
     next();
   });
   admin.use(express.json());
@@ -88,7 +96,9 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   admin.post('/faults', (req, res) => {
     const parsed = faultRulesBody.safeParse(parseJson(req.body));
     if (!parsed.success) {
-      return void res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: 'bad fault rules', details: parsed.error.issues } });
+      return void res
+        .status(400)
+        .json({ error: { code: 'VALIDATION_FAILED', message: 'bad fault rules', details: parsed.error.issues } });
     }
     faults.add(parsed.data.rules);
     res.status(201).json({ rules: faults.list() });
@@ -117,7 +127,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     }
     router.use((req, res) => {
       const r = emulator.errorResponse(404, 'Not Found');
-      calls.add({ provider: emulator.name, operationId: 'unknown', method: req.method, path: `${emulator.prefix}${req.path}`, status: r.status, at: new Date().toISOString() });
+      calls.add({
+        provider: emulator.name,
+        operationId: 'unknown',
+        method: req.method,
+        path: `${emulator.prefix}${req.path}`,
+        status: r.status,
+        at: new Date().toISOString(),
+      });
       send(res, r);
       reportExchange(emulator, 'unknown', req, res, r);
     });
@@ -263,7 +280,8 @@ function toSandboxRequest(req: Request): SandboxRequest {
     params[k] = Array.isArray(v) ? v.join('/') : v;
   }
   const query: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(req.query)) query[k] = typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
+  for (const [k, v] of Object.entries(req.query))
+    query[k] = typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
   return { method: req.method, path: req.path, params, query, headers: req.headers, body: parseJson(req.body) };
 }
 

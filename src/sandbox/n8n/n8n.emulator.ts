@@ -111,14 +111,12 @@ function buildN8nEmulator(deps: EmulatorDeps, version: N8nVersion): ProviderEmul
     state() {
       return {
         version: version.major,
-        workflows: store
-          .all()
-          .map((w) => ({
-            id: w.id,
-            name: w.name,
-            active: w.active,
-            webhookPaths: registrations(w).map((r) => r.path),
-          })),
+        workflows: store.all().map((w) => ({
+          id: w.id,
+          name: w.name,
+          active: w.active,
+          webhookPaths: registrations(w).map((r) => r.path),
+        })),
       };
     },
 

@@ -47,7 +47,9 @@ export async function createProjectDatabase(serverUrl: string, dbName: string): 
 
 export async function dropProjectDatabase(serverUrl: string, dbName: string): Promise<void> {
   assertDbName(dbName);
-  await withClient(serverUrl, (admin) => admin.query(`drop database if exists ${pg.escapeIdentifier(dbName)} with (force)`));
+  await withClient(serverUrl, (admin) =>
+    admin.query(`drop database if exists ${pg.escapeIdentifier(dbName)} with (force)`),
+  );
 }
 
 /** The same server, another database. */

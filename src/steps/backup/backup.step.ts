@@ -8,7 +8,15 @@ import { fromBase64, toBase64 } from '../wait.js';
  * created, or updated with the current sha when it differs. Undone by deleting the file.
  */
 /** Fields n8n changes on its own (timestamps, versions, counters): left out so a re-run is a no-op. */
-const VOLATILE = ['updatedAt', 'versionId', 'versionCounter', 'activeVersionId', 'activeVersion', 'triggerCount', 'shared'];
+const VOLATILE = [
+  'updatedAt',
+  'versionId',
+  'versionCounter',
+  'activeVersionId',
+  'activeVersion',
+  'triggerCount',
+  'shared',
+];
 
 export const backupStep: StepDefinition = {
   name: 'backup',
@@ -24,7 +32,8 @@ async function writeBackup(ctx: StepContext) {
   const workflowId = String((await ctx.input('n8n')).resources.workflowId);
 
   const workflow = await n8n.getWorkflow(workflowId, ctx.signal);
-  if (!workflow) throw new AppError('DEPENDENCY_FAILED', `n8n workflow ${workflowId} is gone; the n8n step must run again`);
+  if (!workflow)
+    throw new AppError('DEPENDENCY_FAILED', `n8n workflow ${workflowId} is gone; the n8n step must run again`);
   const content = `${JSON.stringify(stable(workflow), null, 2)}\n`;
   const file = { owner, repo, path, content: toBase64(content) };
 
@@ -34,7 +43,12 @@ async function writeBackup(ctx: StepContext) {
     // Recorded before the create, like every step's resource, so rollback knows it may exist.
     await ctx.record({ resources: { repo: `${owner}/${repo}`, path } });
     try {
-      sha = (await gitea.createFile({ ...file, message: `Back up n8n workflow of client ${ctx.names.clientKey}` }, ctx.signal)).content?.sha;
+      sha = (
+        await gitea.createFile(
+          { ...file, message: `Back up n8n workflow of client ${ctx.names.clientKey}` },
+          ctx.signal,
+        )
+      ).content?.sha;
     } catch (e) {
       // 422: created meanwhile (an earlier answer was lost); fall through to compare and update.
       if (!isAppError(e) || e.code !== 'PROVIDER_REJECTED') throw e;
@@ -44,12 +58,18 @@ async function writeBackup(ctx: StepContext) {
   }
   let written = !existing;
   if (existing && fromBase64(existing.content ?? '') !== content) {
-    const updated = await gitea.updateFile({ ...file, sha: existing.sha, message: `Update n8n workflow backup of client ${ctx.names.clientKey}` }, ctx.signal);
+    const updated = await gitea.updateFile(
+      { ...file, sha: existing.sha, message: `Update n8n workflow backup of client ${ctx.names.clientKey}` },
+      ctx.signal,
+    );
     sha = updated.content?.sha ?? sha;
     written = true;
   }
   sha ??= (await gitea.getFile(owner, repo, path, ctx.signal))?.sha;
-  return { outcome: written ? ('created' as const) : ('skipped' as const), resources: { repo: `${owner}/${repo}`, path, sha: sha ?? null } };
+  return {
+    outcome: written ? ('created' as const) : ('skipped' as const),
+    resources: { repo: `${owner}/${repo}`, path, sha: sha ?? null },
+  };
 }
 
 async function deleteBackup(ctx: CompensationContext) {
@@ -58,7 +78,10 @@ async function deleteBackup(ctx: CompensationContext) {
   const path = ctx.names.backupPath;
   const existing = await gitea.getFile(owner, repo, path, ctx.signal);
   if (!existing) return 'not_found' as const;
-  const deleted = await gitea.deleteFile({ owner, repo, path, sha: existing.sha, message: `Remove n8n workflow backup of client ${ctx.names.clientKey}` }, ctx.signal);
+  const deleted = await gitea.deleteFile(
+    { owner, repo, path, sha: existing.sha, message: `Remove n8n workflow backup of client ${ctx.names.clientKey}` },
+    ctx.signal,
+  );
   return deleted ? ('deleted' as const) : ('not_found' as const);
 }
 

@@ -23,8 +23,14 @@ export function createDatabaseStep(db: SchemaClient = postgresClient): StepDefin
           details: { ...report, expected: SCHEMA_EXPECTATIONS },
         });
       }
-      ctx.log.info({ tables: report.tables, policies: report.policies, indexes: report.indexes }, 'client schema applied');
-      return { outcome: 'created', resources: { tables: report.tables, policies: report.policies, indexes: report.indexes, rls: true } };
+      ctx.log.info(
+        { tables: report.tables, policies: report.policies, indexes: report.indexes },
+        'client schema applied',
+      );
+      return {
+        outcome: 'created',
+        resources: { tables: report.tables, policies: report.policies, indexes: report.indexes, rls: true },
+      };
     },
   };
 }
@@ -35,7 +41,8 @@ export function schemaProblems(report: SchemaReport): string[] {
   const problems: string[] = [];
   if (report.tablesWithoutRls.length) problems.push(`RLS is off on ${report.tablesWithoutRls.join(', ')}`);
   for (const key of ['tables', 'policies', 'indexes'] as const) {
-    if (report[key] !== SCHEMA_EXPECTATIONS[key]) problems.push(`${report[key]} ${key}, expected ${SCHEMA_EXPECTATIONS[key]}`);
+    if (report[key] !== SCHEMA_EXPECTATIONS[key])
+      problems.push(`${report[key]} ${key}, expected ${SCHEMA_EXPECTATIONS[key]}`);
   }
   return problems;
 }

@@ -31,32 +31,55 @@ async function createRepo(ctx: StepContext) {
   if (!repo) {
     try {
       repo = await github.createFromTemplate(
-        { templateOwner, templateRepo, owner: org, name, private: true, description: `App of client ${ctx.request.clientName}` },
+        {
+          templateOwner,
+          templateRepo,
+          owner: org,
+          name,
+          private: true,
+          description: `App of client ${ctx.request.clientName}`,
+        },
         ctx.signal,
       );
     } catch (e) {
       // 422 "name already exists": an earlier create whose answer was lost, not visible yet.
       if (!isAppError(e) || e.code !== 'PROVIDER_REJECTED') throw e;
-      repo = await waitFor(ctx, { what: `GitHub repo ${org}/${name}`, ...ready, onTimeout: () => e }, async () => (await github.getRepo(org, name, ctx.signal)) ?? undefined);
+      repo = await waitFor(
+        ctx,
+        { what: `GitHub repo ${org}/${name}`, ...ready, onTimeout: () => e },
+        async () => (await github.getRepo(org, name, ctx.signal)) ?? undefined,
+      );
     }
   }
   await ctx.record({ resources: repoResources(repo) });
 
   const content = `${JSON.stringify(clientConfigFor(ctx.request), null, 2)}\n`;
-  const committed = await waitFor(ctx, { what: `GitHub repo ${org}/${name} to accept ${CONFIG_PATH}`, ...ready }, async () => {
-    try {
-      return await commitConfig(ctx, org, name, content);
-    } catch (e) {
-      // Not ready yet: the repo 404s, or its contents answer 409 "Git Repository is empty".
-      if (isAppError(e) && (e.code === 'PROVIDER_NOT_FOUND' || e.code === 'PROVIDER_CONFLICT')) return undefined;
-      throw e;
-    }
-  });
-  return { outcome: created || committed === 'written' ? ('created' as const) : ('skipped' as const), resources: repoResources(repo) };
+  const committed = await waitFor(
+    ctx,
+    { what: `GitHub repo ${org}/${name} to accept ${CONFIG_PATH}`, ...ready },
+    async () => {
+      try {
+        return await commitConfig(ctx, org, name, content);
+      } catch (e) {
+        // Not ready yet: the repo 404s, or its contents answer 409 "Git Repository is empty".
+        if (isAppError(e) && (e.code === 'PROVIDER_NOT_FOUND' || e.code === 'PROVIDER_CONFLICT')) return undefined;
+        throw e;
+      }
+    },
+  );
+  return {
+    outcome: created || committed === 'written' ? ('created' as const) : ('skipped' as const),
+    resources: repoResources(repo),
+  };
 }
 
 /** Creates the file, updates it with the current sha when it differs, leaves it when equal; undefined while the repo is not visible. */
-async function commitConfig(ctx: StepContext, owner: string, repo: string, content: string): Promise<'written' | 'unchanged' | undefined> {
+async function commitConfig(
+  ctx: StepContext,
+  owner: string,
+  repo: string,
+  content: string,
+): Promise<'written' | 'unchanged' | undefined> {
   const { github } = ctx.clients;
   if (!(await github.getRepo(owner, repo, ctx.signal))) return undefined;
   const existing = await github.getFile(owner, repo, CONFIG_PATH, ctx.signal);

@@ -28,7 +28,12 @@ async function createWorkflow(ctx: StepContext) {
   for (const extra of extras) await n8n.deleteWorkflow(extra.id, ctx.signal);
   let workflow = found;
   if (!workflow) {
-    const definition = n8nWorkflowFor({ name, webhookPath, webhookId: webhookIdFor(ctx.names.clientKey), clientId: ctx.names.clientKey });
+    const definition = n8nWorkflowFor({
+      name,
+      webhookPath,
+      webhookId: webhookIdFor(ctx.names.clientKey),
+      clientId: ctx.names.clientKey,
+    });
     workflow = await n8n.createWorkflow(definition, ctx.signal);
   }
   const workflowId = workflow.id;
@@ -44,7 +49,12 @@ async function createWorkflow(ctx: StepContext) {
       what: `n8n webhook ${webhookPath}`,
       timeoutMs: WEBHOOK_POLLS * ctx.timings.pollIntervalMs,
       intervalMs: ctx.timings.pollIntervalMs,
-      onTimeout: () => new AppError('RESOURCE_FAILED', `n8n webhook ${webhookPath} of workflow ${workflowId} does not answer after activation (${last})`, { retryable: true }),
+      onTimeout: () =>
+        new AppError(
+          'RESOURCE_FAILED',
+          `n8n webhook ${webhookPath} of workflow ${workflowId} does not answer after activation (${last})`,
+          { retryable: true },
+        ),
     },
     async () => {
       // Half-way, switch it off and on again: that registers a webhook a first activation missed.
@@ -53,7 +63,11 @@ async function createWorkflow(ctx: StepContext) {
         await n8n.activate(workflowId, ctx.signal);
       }
       try {
-        const { status } = await n8n.callWebhook(webhookPath, { check: 'client-provisioner', clientId: ctx.names.clientKey }, ctx.signal);
+        const { status } = await n8n.callWebhook(
+          webhookPath,
+          { check: 'client-provisioner', clientId: ctx.names.clientKey },
+          ctx.signal,
+        );
         last = `HTTP ${status}`;
         return status >= 200 && status < 300 ? status : undefined;
       } catch (e) {
@@ -66,7 +80,13 @@ async function createWorkflow(ctx: StepContext) {
 
   return {
     outcome: changed ? ('created' as const) : ('skipped' as const),
-    resources: { workflowId, name, active: true, webhookPath, webhookUrl: `${ctx.providers.n8n.baseUrl}/webhook/${webhookPath}` },
+    resources: {
+      workflowId,
+      name,
+      active: true,
+      webhookPath,
+      webhookUrl: `${ctx.providers.n8n.baseUrl}/webhook/${webhookPath}`,
+    },
   };
 }
 

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { ApiKeyResponse, ProjectStatus, SupavisorConfigResponse, V1ProjectResponse } from '../../providers/supabase.client.js';
+import type {
+  ApiKeyResponse,
+  ProjectStatus,
+  SupavisorConfigResponse,
+  V1ProjectResponse,
+} from '../../providers/supabase.client.js';
 import { AppError } from '../../shared/errors.js';
 import type { CompensationContext, StepContext, StepDefinition } from '../step.types.js';
 import { waitFor } from '../wait.js';
@@ -9,7 +14,14 @@ import { waitFor } from '../wait.js';
  * DB password recorded first, awaited until ACTIVE_HEALTHY; then its API keys and how to
  * reach its database. Undone by deleting the project.
  */
-const TERMINAL: ReadonlySet<ProjectStatus> = new Set(['INIT_FAILED', 'REMOVED', 'GOING_DOWN', 'INACTIVE', 'PAUSE_FAILED', 'RESTORE_FAILED']);
+const TERMINAL: ReadonlySet<ProjectStatus> = new Set([
+  'INIT_FAILED',
+  'REMOVED',
+  'GOING_DOWN',
+  'INACTIVE',
+  'PAUSE_FAILED',
+  'RESTORE_FAILED',
+]);
 
 export const supabaseStep: StepDefinition = {
   name: 'supabase',
@@ -31,26 +43,47 @@ async function createProject(ctx: StepContext) {
       dbPassword = randomBytes(24).toString('base64url');
       await ctx.record({ secrets: { dbPassword } });
     }
-    project = await supabase.createProject({ name, organization_slug: orgSlug, region, db_pass: dbPassword }, ctx.signal);
+    project = await supabase.createProject(
+      { name, organization_slug: orgSlug, region, db_pass: dbPassword },
+      ctx.signal,
+    );
   }
   const ref = project.ref;
   if (!dbPassword) {
-    throw new AppError('SECRET_UNAVAILABLE', `Supabase project ${name} (${ref}) exists but this run holds no database password for it; delete it or provision it by hand`);
+    throw new AppError(
+      'SECRET_UNAVAILABLE',
+      `Supabase project ${name} (${ref}) exists but this run holds no database password for it; delete it or provision it by hand`,
+    );
   }
   await ctx.record({ resources: { ref, name } });
 
-  const ready = await waitFor(ctx, { what: `Supabase project ${name} (${ref}) to be ACTIVE_HEALTHY`, timeoutMs: ctx.timings.supabaseReadyTimeoutMs, intervalMs: ctx.timings.pollIntervalMs }, async () => {
-    const p = await supabase.getProject(ref, ctx.signal);
-    if (p && TERMINAL.has(p.status)) throw new AppError('RESOURCE_FAILED', `Supabase project ${name} (${ref}) is ${p.status}`);
-    return p?.status === 'ACTIVE_HEALTHY' ? p : undefined;
-  });
+  const ready = await waitFor(
+    ctx,
+    {
+      what: `Supabase project ${name} (${ref}) to be ACTIVE_HEALTHY`,
+      timeoutMs: ctx.timings.supabaseReadyTimeoutMs,
+      intervalMs: ctx.timings.pollIntervalMs,
+    },
+    async () => {
+      const p = await supabase.getProject(ref, ctx.signal);
+      if (p && TERMINAL.has(p.status))
+        throw new AppError('RESOURCE_FAILED', `Supabase project ${name} (${ref}) is ${p.status}`);
+      return p?.status === 'ACTIVE_HEALTHY' ? p : undefined;
+    },
+  );
 
   const keys = await supabase.getApiKeys(ref, ctx.signal);
   const anonKey = pickKey(keys, 'anon', 'publishable');
   const serviceRoleKey = pickKey(keys, 'service_role', 'secret');
-  if (!anonKey || !serviceRoleKey) throw new AppError('RESOURCE_NOT_READY', `Supabase has not handed out the API keys of ${ref} yet`, { retryable: true });
+  if (!anonKey || !serviceRoleKey)
+    throw new AppError('RESOURCE_NOT_READY', `Supabase has not handed out the API keys of ${ref} yet`, {
+      retryable: true,
+    });
   const pooler = pickPooler(await supabase.getPoolerConfig(ref, ctx.signal));
-  if (!pooler) throw new AppError('RESOURCE_NOT_READY', `Supabase has no primary database connection for ${ref} yet`, { retryable: true });
+  if (!pooler)
+    throw new AppError('RESOURCE_NOT_READY', `Supabase has no primary database connection for ${ref} yet`, {
+      retryable: true,
+    });
 
   return {
     outcome: created ? ('created' as const) : ('skipped' as const),
@@ -80,7 +113,11 @@ async function deleteProject(ctx: CompensationContext) {
 }
 
 /** The project by its recorded ref, else the oldest with the exact name in our org. */
-async function findProject(ctx: StepContext, name: string, recordedRef: unknown): Promise<V1ProjectResponse | undefined> {
+async function findProject(
+  ctx: StepContext,
+  name: string,
+  recordedRef: unknown,
+): Promise<V1ProjectResponse | undefined> {
   if (typeof recordedRef === 'string') {
     const byRef = await ctx.clients.supabase.getProject(recordedRef, ctx.signal);
     if (byRef && byRef.name === name) return byRef;
@@ -98,7 +135,10 @@ async function projectsNamed(ctx: StepContext | CompensationContext, name: strin
 
 /** The legacy JWT key by name (`anon`, `service_role`), else the new-style key of that type. */
 function pickKey(keys: ApiKeyResponse[], name: string, type: 'publishable' | 'secret'): string | undefined {
-  return (keys.find((k) => k.name === name && k.api_key) ?? keys.find((k) => k.type === type && k.api_key))?.api_key ?? undefined;
+  return (
+    (keys.find((k) => k.name === name && k.api_key) ?? keys.find((k) => k.type === type && k.api_key))?.api_key ??
+    undefined
+  );
 }
 
 /** The primary database, through a session-mode pooler when there is one (the schema runs in one transaction). */

@@ -37,7 +37,12 @@ async function createProject(ctx: StepContext) {
     { key: 'NEXT_PUBLIC_SUPABASE_URL', value: String(sb.resources.apiUrl), type: 'plain', target: ALL_TARGETS },
     { key: 'NEXT_PUBLIC_SUPABASE_ANON_KEY', value: sb.secret('anonKey'), type: 'encrypted', target: ALL_TARGETS },
     // Vercel keeps sensitive variables out of the development target.
-    { key: 'SUPABASE_SERVICE_ROLE_KEY', value: sb.secret('serviceRoleKey'), type: 'sensitive', target: ['production', 'preview'] },
+    {
+      key: 'SUPABASE_SERVICE_ROLE_KEY',
+      value: sb.secret('serviceRoleKey'),
+      type: 'sensitive',
+      target: ['production', 'preview'],
+    },
     { key: 'NEXT_PUBLIC_APP_URL', value: `https://${name}.vercel.app`, type: 'plain', target: ALL_TARGETS },
     { key: 'CLIENT_ID', value: ctx.names.clientKey, type: 'plain', target: ALL_TARGETS },
     { key: 'ENABLED_MODULES', value: enabledModules(ctx.request.tier).join(','), type: 'plain', target: ALL_TARGETS },
@@ -56,10 +61,17 @@ async function createProject(ctx: StepContext) {
   const deploymentId = deployment.id;
   const ready = await waitFor(
     ctx,
-    { what: `Vercel deployment ${deploymentId} of ${name} to be READY`, timeoutMs: DEPLOY_POLLS * ctx.timings.pollIntervalMs, intervalMs: ctx.timings.pollIntervalMs },
+    {
+      what: `Vercel deployment ${deploymentId} of ${name} to be READY`,
+      timeoutMs: DEPLOY_POLLS * ctx.timings.pollIntervalMs,
+      intervalMs: ctx.timings.pollIntervalMs,
+    },
     async () => {
       const d = await vercel.getDeployment(deploymentId, ctx.signal);
-      if (!d) throw new AppError('RESOURCE_FAILED', `Vercel deployment ${deploymentId} of ${name} vanished`, { retryable: true });
+      if (!d)
+        throw new AppError('RESOURCE_FAILED', `Vercel deployment ${deploymentId} of ${name} vanished`, {
+          retryable: true,
+        });
       if (d.readyState === 'ERROR' || d.readyState === 'CANCELED') {
         throw new AppError('RESOURCE_FAILED', `Vercel deployment ${deploymentId} of ${name} ended ${d.readyState}`);
       }
@@ -69,14 +81,23 @@ async function createProject(ctx: StepContext) {
 
   return {
     outcome: created ? ('created' as const) : ('skipped' as const),
-    resources: { projectId: project.id, name, deploymentId, url: `https://${ready.url.replace(/^https?:\/\//, '')}`, readyState: ready.readyState },
+    resources: {
+      projectId: project.id,
+      name,
+      deploymentId,
+      url: `https://${ready.url.replace(/^https?:\/\//, '')}`,
+      readyState: ready.readyState,
+    },
   };
 }
 
 /** A 409 on create means someone else just created it: use theirs. */
 async function createOrFind(ctx: StepContext, name: string, repo: string): Promise<VercelProject> {
   try {
-    return await ctx.clients.vercel.createProject({ name, framework: 'nextjs', gitRepository: { type: 'github', repo } }, ctx.signal);
+    return await ctx.clients.vercel.createProject(
+      { name, framework: 'nextjs', gitRepository: { type: 'github', repo } },
+      ctx.signal,
+    );
   } catch (e) {
     if (!isAppError(e) || e.code !== 'PROVIDER_CONFLICT') throw e;
     const found = await ctx.clients.vercel.getProject(name, ctx.signal);
