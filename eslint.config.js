@@ -3,7 +3,7 @@
 // - src/, test/ and bench/ are linted with type information (typescript-eslint's project service
 //   reads tsconfig.json), so promise rules such as no-floating-promises can see types.
 // - Config files at the root (eslint.config.js, vitest.config.ts, ...) are linted without type info.
-// - Import boundaries between the folders of src/ are enforced with no-restricted-imports below.
+// - The layers of src/ are enforced by dependency-cruiser (.dependency-cruiser.cjs), also run by `npm run lint`.
 import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
@@ -34,35 +34,6 @@ const NODE_GLOBALS = Object.fromEntries(
   ].map((name) => [name, 'readonly']),
 );
 
-/**
- * A relative (`../../api/x.js`) or src-rooted (`src/api/x.js`) import of one of src/'s top folders.
- * Matching the specifier, not the resolved path, is deliberate: it needs no resolver plugin, and the
- * only false positive would be a sub-folder named like a top folder (e.g. src/steps/api/), which the
- * layout does not have and should not grow.
- */
-const folder = (name) => `^(?:(?:\\.\\./)+|(?:.*/)?src/)${name}(?:/|$)`;
-
-/**
- * One boundary rule per folder. Type-only imports (`import type`) are allowed: they vanish at
- * compile time (verbatimModuleSyntax), so they cannot make the API call a provider. Set
- * allowTypeImports to false to forbid those as well.
- */
-const boundary = (files, forbidden) => ({
-  files,
-  rules: {
-    '@typescript-eslint/no-restricted-imports': [
-      'error',
-      {
-        patterns: forbidden.map(([name, why]) => ({
-          regex: folder(name),
-          message: why,
-          allowTypeImports: true,
-        })),
-      },
-    ],
-  },
-});
-
 export default defineConfig(
   globalIgnores(['dist/', 'node_modules/', 'coverage/', '.vitest-cache/']),
 
@@ -89,6 +60,12 @@ export default defineConfig(
     name: 'project/plain-js',
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: NODE_GLOBALS },
+  },
+
+  {
+    name: 'project/commonjs',
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...NODE_GLOBALS, module: 'writable', require: 'readonly' } },
   },
 
   {
@@ -129,25 +106,4 @@ export default defineConfig(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
-
-  // ---- import boundaries (SPEC §2, STYLE "Habits") ----
-  boundary(
-    ['src/steps/**/*.ts', 'src/rollback/**/*.ts'],
-    [['api', 'steps and rollback run in the worker and never import the API (src/api).']],
-  ),
-  boundary(
-    ['src/api/**/*.ts'],
-    [
-      ['providers', 'the API never calls a provider: enqueue a job instead of importing src/providers.'],
-      ['steps', 'the API never runs a step: enqueue a job instead of importing src/steps.'],
-      ['sandbox', 'the API does not import the sandbox emulators (src/sandbox).'],
-    ],
-  ),
-  boundary(
-    ['src/providers/**/*.ts'],
-    [
-      ['worker', 'provider clients are HTTP only and must not import the worker (src/worker).'],
-      ['api', 'provider clients are HTTP only and must not import the API (src/api).'],
-    ],
-  ),
 );

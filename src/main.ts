@@ -1,4 +1,6 @@
-import { loadConfig, PROVIDER_NAMES } from './config/config.js';
+import { loadConfig } from './config/config.js';
+import { PROVIDER_NAMES } from './shared/providers.js';
+import { SANDBOX_IDENTITY } from './sandbox/sandbox-credentials.js';
 import { createLogger } from './shared/logger.js';
 import { runMain } from './shared/process.js';
 import { startApi } from './api/api-server.js';
@@ -11,7 +13,11 @@ import { startConfiguredSandbox } from './sandbox/sandbox-runtime.js';
  * ENCRYPTION_KEY it makes one for this process only.
  */
 await runMain('client-provisioner', async () => {
-  const config = loadConfig({ roles: ['api', 'worker', 'sandbox'], generateMissingSecrets: true });
+  const config = loadConfig({
+    roles: ['api', 'worker', 'sandbox'],
+    generateMissingSecrets: true,
+    sandbox: SANDBOX_IDENTITY,
+  });
   const logger = createLogger(config.logLevel, 'provisioner');
   const emulated = PROVIDER_NAMES.filter((p) => config.providers[p].mode === 'sandbox');
   const sandbox = emulated.length ? await startConfiguredSandbox(config, logger) : undefined;

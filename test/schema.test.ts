@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { createProjectDatabase, dropProjectDatabase } from '../src/sandbox/supabase/project-database.js';
 import { applySchema, verifySchema } from '../src/providers/postgres.client.js';
 import { databaseStep, schemaProblems } from '../src/steps/database/database.step.js';
-import { loadSchemaSql, SCHEMA_EXPECTATIONS } from '../src/shared/templates.js';
+import { loadSchemaSql, SCHEMA_EXPECTATIONS } from '../src/steps/templates/client-schema.js';
 import type { StepContext } from '../src/steps/step.types.js';
 
 const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -1,12 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import {
-  clientConfigFor,
-  enabledModules,
-  loadSchemaSql,
-  n8nWorkflowFor,
-  type N8nWorkflowOptions,
-} from '../src/shared/templates.js';
-import type { ProvisionRequest } from '../src/steps/step.types.js';
+import { clientConfigFor, enabledModules } from '../src/steps/templates/client-modules.js';
+import { loadSchemaSql } from '../src/steps/templates/client-schema.js';
+import { n8nWorkflowFor, type N8nWorkflowOptions } from '../src/steps/templates/n8n-workflow.js';
+import type { ProvisionRequest } from '../src/shared/provision-request.js';
 
 const buildRequest = (overrides: Partial<ProvisionRequest> = {}): ProvisionRequest => ({
   clientId: 'acme-lodge',

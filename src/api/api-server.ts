@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from '../config/config.js';
+import type { ApiSettings } from './app.js';
 import type { Logger } from '../shared/logger.js';
 import { assertRedisReachable } from '../shared/redis.js';
 import { createQueues } from '../runs/queues.js';
@@ -12,7 +12,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-export async function startApi(config: Config, logger: Logger, host = '0.0.0.0'): Promise<ApiServer> {
+export async function startApi(config: ApiSettings, logger: Logger, host = '0.0.0.0'): Promise<ApiServer> {
   await assertRedisReachable(config.redisUrl);
   const queues = createQueues(config.redisUrl, config.queuePrefix);
   const store = new RunStore(queues.connection, config.queuePrefix);

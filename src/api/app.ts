@@ -1,16 +1,29 @@
 import express, { type Express } from 'express';
-import type { Config } from '../config/config.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import type { ProviderMode } from '../shared/providers.js';
+import type { FlowOptions } from '../runs/flow-builder.js';
 import type { Queues } from '../runs/queues.js';
 import type { RunStore } from '../runs/run-store.js';
+import type { ApiToken } from './api-tokens.js';
 import { createAuthenticator, requireAuth } from './auth.js';
 import { dashboard, DASHBOARD_PATH } from './dashboard.js';
 import { errorHandler } from './error-handler.js';
 import { provisioningRoutes } from './provisioning.routes.js';
 
+/** What the API needs of the configuration. */
+export interface ApiSettings {
+  port: number;
+  redisUrl: string;
+  queuePrefix: string;
+  providersMode: ProviderMode;
+  apiTokens: ApiToken[];
+  /** How step jobs are enqueued (a retry from the API builds a flow too). */
+  worker: FlowOptions;
+}
+
 export interface AppDeps {
-  config: Config;
+  config: ApiSettings;
   queues: Queues;
   store: RunStore;
   logger: Logger;

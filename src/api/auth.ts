@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { ApiToken } from '../config/config.js';
+import type { ApiToken } from './api-tokens.js';
 import { AppError } from '../shared/errors.js';
 
 export type Role = ApiToken['role'];

@@ -3,9 +3,9 @@ import { AppError } from '../shared/errors.js';
 import { clientKey } from '../shared/names.js';
 import { retryRun, startRollback, startRun, type RunCommandDeps } from '../runs/run-commands.js';
 import { viewRun } from '../runs/run-view.js';
-import type { ProvisionRequest } from '../steps/step.types.js';
+import { provisionRequestSchema, type ProvisionRequest } from '../shared/provision-request.js';
 import { requireAdmin } from './auth.js';
-import { listQuery, provisioningBody, runIdParam } from './provisioning.schema.js';
+import { listQuery, runIdParam } from './provisioning.schema.js';
 
 export interface ProvisioningRoutesDeps extends RunCommandDeps {
   allowLoopbackCallbacks: boolean;
@@ -14,7 +14,7 @@ export interface ProvisioningRoutesDeps extends RunCommandDeps {
 /** Thin routes: parse, call one command, answer. Nothing here talks to a provider. */
 export function provisioningRoutes(deps: ProvisioningRoutesDeps): Router {
   const router = Router();
-  const body = provisioningBody({ allowLoopbackHttp: deps.allowLoopbackCallbacks });
+  const body = provisionRequestSchema({ allowLoopbackHttp: deps.allowLoopbackCallbacks });
   const statusUrl = (req: Request, runId: string) => `${req.baseUrl}/${runId}`;
 
   router.post('/', requireAdmin, async (req, res) => {

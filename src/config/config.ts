@@ -1,22 +1,18 @@
 import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
-import { SANDBOX_CREDENTIALS, SANDBOX_DEFAULTS } from '../sandbox/sandbox-credentials.js';
+import type { ApiSettings } from '../api/app.js';
+import { parseApiTokens, type ApiToken } from '../api/api-tokens.js';
+import type { ProvidersConfig } from '../providers/provider-config.js';
+import { ConfigError } from '../shared/errors.js';
+import { PROVIDER_NAMES, type ProviderMode, type ProviderName } from '../shared/providers.js';
+import type { WorkerSettings } from '../worker/worker-runtime.js';
 
 /**
- * The one place that reads the environment. Parsed once at start; a process that
- * lacks what it needs gets a ConfigError naming every missing or malformed key.
+ * The one place that reads the environment, and only entry points (src/main.ts and
+ * each part's main.ts) import it: they pass the values down. Parsed once at start; a process
+ * that lacks what it needs gets a ConfigError naming every missing or malformed key.
  */
-export type ProviderName = 'supabase' | 'github' | 'vercel' | 'n8n' | 'gitea';
-export const PROVIDER_NAMES: readonly ProviderName[] = ['supabase', 'github', 'vercel', 'n8n', 'gitea'];
-export type ProviderMode = 'sandbox' | 'live';
 export type Role = 'api' | 'worker' | 'sandbox';
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -49,6 +45,7 @@ const base = z.object({
   PROVIDER_TIMEOUT_MS: positiveInt.default(15_000),
   SUPABASE_READY_TIMEOUT_MS: positiveInt.default(300_000),
   POLL_INTERVAL_MS: positiveInt.default(2000),
+  STEP_DEADLINE_MS: positiveInt.default(1_800_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   SUPABASE_MANAGEMENT_TOKEN: z.string().min(1).optional(),
@@ -77,80 +74,26 @@ const base = z.object({
 
 type Env = z.infer<typeof base>;
 
-export interface ApiToken {
-  role: 'admin' | 'viewer';
-  token: string;
-}
-
-export interface SupabaseConfig {
-  mode: ProviderMode;
-  baseUrl: string;
-  token: string;
-  orgSlug: string;
-  region: string;
-}
-export interface GithubConfig {
-  mode: ProviderMode;
-  baseUrl: string;
-  token: string;
-  org: string;
-  templateOwner: string;
-  templateRepo: string;
-}
-export interface VercelConfig {
-  mode: ProviderMode;
-  baseUrl: string;
-  token: string;
-  teamId?: string;
-}
-export interface N8nConfig {
-  mode: ProviderMode;
-  baseUrl: string;
-  apiKey: string;
-}
-export interface GiteaConfig {
-  mode: ProviderMode;
-  baseUrl: string;
-  token: string;
-  backupOwner: string;
-  backupRepo: string;
-}
-
-export interface ProvidersConfig {
-  supabase: SupabaseConfig;
-  github: GithubConfig;
-  vercel: VercelConfig;
-  n8n: N8nConfig;
-  gitea: GiteaConfig;
-}
-
-export interface Config {
-  port: number;
-  redisUrl: string;
+/** Everything a process may need; each part's shape is owned by the part that uses it. */
+export interface Config extends Omit<ApiSettings, 'worker'>, WorkerSettings {
   databaseUrl: string;
-  queuePrefix: string;
   logLevel: Env['LOG_LEVEL'];
-  providersMode: ProviderMode;
-  rollbackOnFailure: 'auto' | 'manual';
-  apiTokens: ApiToken[];
   /** True when the admin token was made up at start (npm start without API_TOKENS). */
   apiTokenGenerated: boolean;
-  encryptionKey: Buffer;
   encryptionKeyGenerated: boolean;
   sandbox: { port: number; host: string; url: string; timeScale: number; rateLimits: boolean };
-  worker: {
-    concurrency: number;
-    stepAttempts: number;
-    stepBackoffMs: number;
-    compensationAttempts: number;
-    lockDurationMs: number;
-    stalledIntervalMs: number;
-    maxStalledCount: number;
-    providerTimeoutMs: number;
-    supabaseReadyTimeoutMs: number;
-    pollIntervalMs: number;
-  };
   providers: ProvidersConfig;
+}
+
+/**
+ * What the sandbox accepts and is set up with, handed in by the entry point that runs
+ * or talks to it (src/sandbox/sandbox-credentials.ts): config knows nothing of the emulator.
+ */
+export interface SandboxIdentity {
+  credentials: Readonly<Record<ProviderName, string>>;
+  supabaseOrg: string;
+  githubOrg: string;
+  githubTemplateRepo: string;
 }
 
 export interface LoadOptions {
@@ -158,6 +101,8 @@ export interface LoadOptions {
   roles: Role[];
   /** npm start: make up an admin token and an encryption key when none is given. */
   generateMissingSecrets?: boolean;
+  /** The sandbox's credentials and names, for the providers it emulates. */
+  sandbox?: SandboxIdentity;
 }
 
 /** Which settings a live provider needs (URL settings with a public default are not listed). */
@@ -201,8 +146,11 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
     }),
   ) as Record<ProviderName, ProviderMode>;
 
+  const sandbox = options.sandbox;
   if (roles.has('worker')) {
     for (const p of PROVIDER_NAMES) {
+      if (modes[p] === 'sandbox' && !sandbox)
+        problems.push(`PROVIDERS: ${p} is emulated, but no sandbox credentials were handed to this process`);
       if (modes[p] !== 'live') continue;
       for (const key of LIVE_KEYS[p]) if (!has(key)) problems.push(`${key}: required for ${p} in live mode`);
     }
@@ -241,9 +189,10 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
   if (problems.length) throw new ConfigError(problems);
 
   const sandboxUrl = (env.SANDBOX_URL ?? `http://127.0.0.1:${env.SANDBOX_PORT}`).replace(/\/+$/, '');
-  const [templateOwner, templateRepo] = (env.GITHUB_TEMPLATE_REPO ?? SANDBOX_DEFAULTS.githubTemplateRepo).split(
-    '/',
-  ) as [string, string];
+  const [templateOwner, templateRepo] = (env.GITHUB_TEMPLATE_REPO ?? sandbox?.githubTemplateRepo ?? '/').split('/') as [
+    string,
+    string,
+  ];
   const [backupOwner, backupRepo] = env.GITEA_BACKUP_REPO.split('/') as [string, string];
   const pick = <T>(p: ProviderName, live: T, sandbox: T): T => (modes[p] === 'live' ? live : sandbox);
 
@@ -277,38 +226,39 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
       providerTimeoutMs: env.PROVIDER_TIMEOUT_MS,
       supabaseReadyTimeoutMs: env.SUPABASE_READY_TIMEOUT_MS,
       pollIntervalMs: env.POLL_INTERVAL_MS,
+      stepDeadlineMs: env.STEP_DEADLINE_MS,
     },
     providers: {
       supabase: {
         mode: modes.supabase,
         baseUrl: pick('supabase', env.SUPABASE_API_URL ?? 'https://api.supabase.com', `${sandboxUrl}/supabase`),
-        token: pick('supabase', env.SUPABASE_MANAGEMENT_TOKEN ?? '', SANDBOX_CREDENTIALS.supabase),
-        orgSlug: pick('supabase', env.SUPABASE_ORG_ID ?? '', env.SUPABASE_ORG_ID ?? SANDBOX_DEFAULTS.supabaseOrg),
+        token: pick('supabase', env.SUPABASE_MANAGEMENT_TOKEN ?? '', sandbox?.credentials.supabase ?? ''),
+        orgSlug: pick('supabase', env.SUPABASE_ORG_ID ?? '', env.SUPABASE_ORG_ID ?? sandbox?.supabaseOrg ?? ''),
         region: env.SUPABASE_REGION,
       },
       github: {
         mode: modes.github,
         baseUrl: pick('github', env.GITHUB_API_URL ?? 'https://api.github.com', `${sandboxUrl}/github`),
-        token: pick('github', env.GITHUB_TOKEN ?? '', SANDBOX_CREDENTIALS.github),
-        org: env.GITHUB_ORG ?? SANDBOX_DEFAULTS.githubOrg,
+        token: pick('github', env.GITHUB_TOKEN ?? '', sandbox?.credentials.github ?? ''),
+        org: env.GITHUB_ORG ?? sandbox?.githubOrg ?? '',
         templateOwner,
         templateRepo,
       },
       vercel: {
         mode: modes.vercel,
         baseUrl: pick('vercel', env.VERCEL_API_URL ?? 'https://api.vercel.com', `${sandboxUrl}/vercel`),
-        token: pick('vercel', env.VERCEL_TOKEN ?? '', SANDBOX_CREDENTIALS.vercel),
+        token: pick('vercel', env.VERCEL_TOKEN ?? '', sandbox?.credentials.vercel ?? ''),
         ...(env.VERCEL_TEAM_ID ? { teamId: env.VERCEL_TEAM_ID } : {}),
       },
       n8n: {
         mode: modes.n8n,
         baseUrl: pick('n8n', normaliseN8nHost(env.N8N_HOST ?? ''), `${sandboxUrl}/n8n`),
-        apiKey: pick('n8n', env.N8N_API_KEY ?? '', SANDBOX_CREDENTIALS.n8n),
+        apiKey: pick('n8n', env.N8N_API_KEY ?? '', sandbox?.credentials.n8n ?? ''),
       },
       gitea: {
         mode: modes.gitea,
         baseUrl: pick('gitea', (env.GITEA_URL ?? '').replace(/\/+$/, ''), `${sandboxUrl}/gitea`),
-        token: pick('gitea', env.GITEA_TOKEN ?? '', SANDBOX_CREDENTIALS.gitea),
+        token: pick('gitea', env.GITEA_TOKEN ?? '', sandbox?.credentials.gitea ?? ''),
         backupOwner,
         backupRepo,
       },
@@ -321,23 +271,6 @@ export function normaliseN8nHost(host: string): string {
   if (!host) return '';
   const withScheme = /^https?:\/\//i.test(host) ? host : `https://${host}`;
   return withScheme.replace(/\/+$/, '');
-}
-
-export function parseApiTokens(value: string): ApiToken[] | string {
-  const tokens: ApiToken[] = [];
-  for (const pair of value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    const i = pair.indexOf(':');
-    const role = i > 0 ? pair.slice(0, i) : '';
-    const token = i > 0 ? pair.slice(i + 1) : '';
-    if (role !== 'admin' && role !== 'viewer') return `"${role || pair.slice(0, 12)}…" is not a role (admin or viewer)`;
-    if (token.length < 16) return `the ${role} token must be at least 16 characters`;
-    tokens.push({ role, token });
-  }
-  if (!tokens.length) return 'no role:token pair';
-  return tokens;
 }
 
 function parseEncryptionKey(value: string): Buffer | undefined {

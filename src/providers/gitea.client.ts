@@ -1,4 +1,4 @@
-import type { GiteaConfig } from '../config/config.js';
+import type { GiteaConfig } from './provider-config.js';
 import { HttpClient, encodePath } from './http.client.js';
 import { nullIfNotFound } from './provider-errors.js';
 

@@ -1,5 +1,5 @@
 import { Octokit } from '@octokit/rest';
-import type { GithubConfig } from '../config/config.js';
+import type { GithubConfig } from './provider-config.js';
 import { AppError, isAppError } from '../shared/errors.js';
 import { errorForStatus, errorForTransport, nullIfNotFound, type ProviderIdentity } from './provider-errors.js';
 

@@ -1,4 +1,4 @@
-import type { N8nConfig } from '../config/config.js';
+import type { N8nConfig } from './provider-config.js';
 import { isAppError } from '../shared/errors.js';
 import { HttpClient, encodePath } from './http.client.js';
 import { nullIfNotFound } from './provider-errors.js';

@@ -1,4 +1,4 @@
-import type { ProvidersConfig } from '../config/config.js';
+import type { ProvidersConfig } from './provider-config.js';
 import { GiteaClient } from './gitea.client.js';
 import { GithubClient } from './github.client.js';
 import { N8nClient } from './n8n.client.js';

@@ -1,4 +1,4 @@
-import type { ProviderName } from '../config/config.js';
+import type { ProviderName } from '../shared/providers.js';
 import { AppError, isAppError } from '../shared/errors.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { SupabaseConfig } from '../config/config.js';
+import type { SupabaseConfig } from './provider-config.js';
 import { HttpClient } from './http.client.js';
 import { nullIfNotFound } from './provider-errors.js';
 

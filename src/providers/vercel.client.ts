@@ -1,4 +1,4 @@
-import type { VercelConfig } from '../config/config.js';
+import type { VercelConfig } from './provider-config.js';
 import { AppError } from '../shared/errors.js';
 import { HttpClient, type ErrorEnvelope } from './http.client.js';
 import { epochSecondsToWait, nullIfNotFound } from './provider-errors.js';

@@ -6,12 +6,12 @@ import { stepJob, type RunCommandDeps } from '../runs/run-commands.js';
 import type { CompensationRecord, RollbackJobData, RunRecord } from '../runs/run.types.js';
 import { rollbackOrder, stepNode, type StepName } from '../steps/step-graph.js';
 import type { Resources, StepDefinition } from '../steps/step.types.js';
-import { createCompensationContext, type ContextDeps } from '../worker/step-context.js';
-import { runCompensation } from './compensation-runner.js';
+import { createCompensationContext, type ContextDeps } from '../runs/step-context.js';
+import { runCompensation, type CompensationOptions } from './compensation-runner.js';
 
 export interface RollbackDeps extends RunCommandDeps, ContextDeps {
   steps: ReadonlyMap<string, StepDefinition>;
-  compensation: { attempts: number; backoffMs: number };
+  compensation: CompensationOptions;
   logger: Logger;
   notify?: (runId: string) => Promise<void>;
 }

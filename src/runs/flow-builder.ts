@@ -1,6 +1,6 @@
 import type { FlowJob } from 'bullmq';
 import { STEP_GRAPH, sinkSteps, stepNode, type StepName } from '../steps/step-graph.js';
-import type { ProvisionRequest } from '../steps/step.types.js';
+import type { ProvisionRequest } from '../shared/provision-request.js';
 import { PROVISION_QUEUE } from './queues.js';
 import type { FinalizeJobData, StepJobData } from './run.types.js';
 

@@ -3,7 +3,7 @@ import { Job } from 'bullmq';
 import { AppError } from '../shared/errors.js';
 import { clientKey } from '../shared/names.js';
 import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
-import type { ProvisionRequest } from '../steps/step.types.js';
+import type { ProvisionRequest } from '../shared/provision-request.js';
 import { buildFlow, flowStepJobs, rollbackJobId, type Carried, type FlowOptions } from './flow-builder.js';
 import type { Queues } from './queues.js';
 import type { RunStore } from './run-store.js';

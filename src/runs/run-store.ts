@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
-import type { ProvisionRequest } from '../steps/step.types.js';
+import type { ProvisionRequest } from '../shared/provision-request.js';
 import type { CompensationRecord, RunError, RunRecord, RunState } from './run.types.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { ErrorView } from '../shared/errors.js';
-import type { ProvisionRequest, Resources, StepName } from '../steps/step.types.js';
+import type { ProvisionRequest } from '../shared/provision-request.js';
+import type { Resources, StepName } from '../steps/step.types.js';
 
 export const RUN_STATES = [
   'queued',

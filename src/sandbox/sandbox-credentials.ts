@@ -17,3 +17,11 @@ export const SANDBOX_DEFAULTS = {
   githubTemplateRepo: 'agency-clients/client-app-template',
   giteaBackupRepo: 'ops-hub/client-backups',
 } as const;
+
+/** Both, as the entry points hand them to the config they build (src/config knows nothing of the sandbox). */
+export const SANDBOX_IDENTITY = {
+  credentials: SANDBOX_CREDENTIALS,
+  supabaseOrg: SANDBOX_DEFAULTS.supabaseOrg,
+  githubOrg: SANDBOX_DEFAULTS.githubOrg,
+  githubTemplateRepo: SANDBOX_DEFAULTS.githubTemplateRepo,
+};

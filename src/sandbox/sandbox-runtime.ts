@@ -1,13 +1,18 @@
 import pg from 'pg';
-import type { Config } from '../config/config.js';
 import type { Logger } from '../shared/logger.js';
-import { UnreachableError } from '../shared/redis.js';
+import { UnreachableError } from '../shared/errors.js';
 import { EMULATORS } from './emulators.js';
 import { startSandbox, type RunningSandbox } from './framework/sandbox-server.js';
 
+/** What the sandbox needs of the configuration (the entry point passes it down). */
+export interface SandboxSettings {
+  databaseUrl: string;
+  sandbox: { port: number; host: string; url: string; timeScale: number; rateLimits: boolean };
+}
+
 /** The sandbox as configured: Postgres must answer, because Supabase projects live there. */
 export async function startConfiguredSandbox(
-  config: Config,
+  config: SandboxSettings,
   logger: Logger,
   overrides: { port?: number } = {},
 ): Promise<RunningSandbox> {

@@ -61,6 +61,70 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * A failure at start-up an operator can act on: printed as one line, no stack trace
+ * (SPEC 2). Each names what was tried and how to fix it.
+ */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/** The environment lacks or mangles settings: names every problem at once. */
+export class ConfigError extends StartupError {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Redis or Postgres does not answer at the configured URL. */
+export class UnreachableError extends StartupError {
+  override name = 'UnreachableError';
+  constructor(what: 'Redis' | 'PostgreSQL', url: string, cause?: unknown) {
+    super(
+      `${what} is not reachable at ${redactUrl(url)}. Start one with \`docker compose up -d redis postgres\`, ` +
+        `or the distribution's package (apt-get install ${what === 'Redis' ? 'redis-server' : 'postgresql'}).`,
+      { cause },
+    );
+  }
+}
+
+/** BullMQ loses jobs on an evicting Redis: the worker refuses to start on one. */
+export class EvictingRedisError extends StartupError {
+  override name = 'EvictingRedisError';
+  constructor(policy: string) {
+    super(
+      `Redis maxmemory-policy is "${policy}"; BullMQ needs "noeviction" or jobs are lost. ` +
+        'Set it (redis-cli config set maxmemory-policy noeviction) and start again.',
+    );
+  }
+}
+
+/**
+ * What a step job throws to BullMQ for a failure worth another attempt: the message is
+ * the encoded reason (code survives Redis), and a provider's retry-after feeds the backoff.
+ */
+export class RetryableStepError extends Error {
+  override name = 'RetryableStepError';
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A URL as it may be shown: the password masked. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
 export const isAppError = (e: unknown): e is AppError =>
   e instanceof Error && typeof (e as Partial<AppError>).code === 'string' && 'retryable' in e;
 

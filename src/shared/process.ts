@@ -1,6 +1,5 @@
-import { ConfigError } from '../config/config.js';
+import { StartupError } from './errors.js';
 import type { Logger } from './logger.js';
-import { UnreachableError } from './redis.js';
 
 /**
  * What every entry point does around its work: a start-up failure an operator can act
@@ -21,11 +20,7 @@ export async function runMain(
   try {
     running = await start();
   } catch (e) {
-    if (
-      e instanceof ConfigError ||
-      e instanceof UnreachableError ||
-      (e instanceof Error && e.name === 'EvictingRedisError')
-    ) {
+    if (e instanceof StartupError) {
       console.error(`${name}: ${e.message}`);
       process.exit(1);
     }

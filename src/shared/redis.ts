@@ -1,26 +1,5 @@
+import { UnreachableError } from './errors.js';
 import { Redis, type RedisOptions } from 'ioredis';
-
-/** One line an operator can act on, instead of a stack trace. */
-export class UnreachableError extends Error {
-  constructor(what: 'Redis' | 'PostgreSQL', url: string, cause?: unknown) {
-    super(
-      `${what} is not reachable at ${redactUrl(url)}. Start one with \`docker compose up -d redis postgres\`, ` +
-        `or the distribution's package (apt-get install ${what === 'Redis' ? 'redis-server' : 'postgresql'}).`,
-      { cause },
-    );
-    this.name = 'UnreachableError';
-  }
-}
-
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
 
 /**
  * Connections for BullMQ. Workers need `maxRetriesPerRequest: null` (they block);

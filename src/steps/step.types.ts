@@ -1,19 +1,11 @@
 import type { Logger } from '../shared/logger.js';
 import type { ResourceNames } from '../shared/names.js';
 import type { ProviderClients } from '../providers/provider-clients.js';
-import type { ProvidersConfig } from '../config/config.js';
+import type { ProvidersConfig } from '../providers/provider-config.js';
+import type { ProvisionRequest } from '../shared/provision-request.js';
 
 import type { StepName } from './step-graph.js';
 export type { StepName };
-export type Tier = 'starter' | 'professional' | 'enterprise';
-
-export interface ProvisionRequest {
-  clientId: string;
-  clientName: string;
-  orgEmail: string;
-  tier: Tier;
-  callbackUrl?: string;
-}
 
 /** Non-secret facts about what a step created: ids, names, URLs. Shown in the API and Bull Board. */
 export type Resources = Record<string, string | number | boolean | string[] | null>;
@@ -75,9 +67,8 @@ export interface StepResult {
 export type CompensationOutcome = 'deleted' | 'not_found';
 
 export interface StepDefinition {
+  /** Its node in STEP_GRAPH, which alone says what it needs and how it is undone. */
   name: StepName;
-  /** Steps whose output this one needs; the flow tree and rollback order come from this. */
-  needs: StepName[];
   /** Find or create, idempotently, by the derived name. */
   execute(ctx: StepContext): Promise<StepResult>;
   /** Undo: find by name (and recorded ids) and delete; "not found" is done. Absent = nothing to undo. */

@@ -1,24 +1,13 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { AppError, encodeReason, isAppError } from '../shared/errors.js';
+import { AppError, encodeReason, isAppError, RetryableStepError } from '../shared/errors.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { StepJobData, StepJobResult } from '../runs/run.types.js';
 import type { StepDefinition } from '../steps/step.types.js';
-import { createStepContext, type ContextDeps } from './step-context.js';
+import { createStepContext, type ContextDeps } from '../runs/step-context.js';
 
 export interface StepProcessorDeps extends ContextDeps {
   store: RunStore;
   steps: ReadonlyMap<string, StepDefinition>;
-}
-
-/** An error for BullMQ that keeps our code, and a provider's retry-after for the backoff. */
-export class RetryableStepError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.name = 'RetryableStepError';
-  }
 }
 
 /**
@@ -49,10 +38,9 @@ export async function processStep(
       await job.updateData({ ...job.data, resources: {}, startedAt: job.data.startedAt ?? new Date().toISOString() });
 
     log.info('step started');
-    const result = await step.execute(createStepContext(deps, run, job, signal));
-    const ctx = createStepContext(deps, run, job);
-    if (result.secrets) await ctx.record({ secrets: result.secrets });
-    await ctx.record({ resources: result.resources });
+    const ctx = createStepContext(deps, run, job, signal);
+    const result = await step.execute(ctx);
+    await ctx.record({ resources: result.resources, ...(result.secrets ? { secrets: result.secrets } : {}) });
     log.info({ outcome: result.outcome }, 'step finished');
     return {
       outcome: result.outcome,

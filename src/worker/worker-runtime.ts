@@ -1,9 +1,10 @@
 import { Worker, type Job } from 'bullmq';
-import type { Config } from '../config/config.js';
 import { createSealer } from '../shared/crypto.js';
+import { EvictingRedisError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { assertRedisReachable, createRedis, evictionPolicy } from '../shared/redis.js';
 import { createProviderClients, type ProviderClients } from '../providers/provider-clients.js';
+import type { ProvidersConfig } from '../providers/provider-config.js';
 import { createQueues, PROVISION_QUEUE, ROLLBACK_QUEUE } from '../runs/queues.js';
 import { RunStore } from '../runs/run-store.js';
 import type { FinalizeJobData, RollbackJobData, StepJobData } from '../runs/run.types.js';
@@ -14,22 +15,39 @@ import { createCallbackNotifier } from './callback-notifier.js';
 import { processFinalize } from './finalize.js';
 import { processStep, providerBackoff } from './step-processor.js';
 
+/** How the worker runs jobs: concurrency, attempts, locks, provider timeouts. */
+export interface WorkerTuning {
+  concurrency: number;
+  stepAttempts: number;
+  stepBackoffMs: number;
+  compensationAttempts: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+  providerTimeoutMs: number;
+  supabaseReadyTimeoutMs: number;
+  pollIntervalMs: number;
+  /** How long a step (or a compensation) may wait for providers' rate limits before it fails. */
+  stepDeadlineMs: number;
+}
+
+/** What the worker needs of the configuration. */
+export interface WorkerSettings {
+  redisUrl: string;
+  queuePrefix: string;
+  encryptionKey: Buffer;
+  rollbackOnFailure: 'auto' | 'manual';
+  worker: WorkerTuning;
+  providers: ProvidersConfig;
+}
+
 export interface WorkerRuntime {
   close(): Promise<void>;
 }
 
-export class EvictingRedisError extends Error {
-  constructor(policy: string) {
-    super(
-      `Redis maxmemory-policy is "${policy}"; BullMQ needs "noeviction" or jobs are lost. Set it (redis-cli config set maxmemory-policy noeviction) and start again.`,
-    );
-    this.name = 'EvictingRedisError';
-  }
-}
-
 /** Wires the two queues to their processors; holds no provider logic. */
 export async function startWorkers(
-  config: Config,
+  config: WorkerSettings,
   logger: Logger,
   overrides: { clients?: ProviderClients } = {},
 ): Promise<WorkerRuntime> {
@@ -50,7 +68,12 @@ export async function startWorkers(
   const steps = new Map(STEPS.map((s) => [s.name, s]));
   const notify = createCallbackNotifier(store, logger);
   const flow = { stepAttempts: config.worker.stepAttempts, stepBackoffMs: config.worker.stepBackoffMs };
-  const common = { store, queues, flow, config, clients, sealer: createSealer(config.encryptionKey), logger, steps };
+  const timings = {
+    pollIntervalMs: config.worker.pollIntervalMs,
+    supabaseReadyTimeoutMs: config.worker.supabaseReadyTimeoutMs,
+  };
+  const sealer = createSealer(config.encryptionKey);
+  const common = { store, queues, flow, providers: config.providers, timings, clients, sealer, logger, steps };
   const workerOptions = {
     connection,
     prefix: config.queuePrefix,
@@ -84,6 +107,7 @@ export async function startWorkers(
           compensation: {
             attempts: config.worker.compensationAttempts,
             backoffMs: Math.min(config.worker.stepBackoffMs, 5000),
+            maxRateLimitWaitMs: config.worker.stepDeadlineMs,
           },
         },
         job as Job<RollbackJobData>,

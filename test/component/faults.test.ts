@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderName } from '../../src/config/config.js';
+import type { ProviderName } from '../../src/shared/providers.js';
 import type { TransportFault } from '../../src/sandbox/framework/faults.js';
 import type { StepName } from '../../src/steps/step-graph.js';
 import { buildRequest, resourcesOf, startHarness, type Harness } from '../support/harness.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { N8nClient } from '../../src/providers/n8n.client.js';
 import { EMULATORS } from '../../src/sandbox/emulators.js';
 import { createN8nEmulator, createN8nV1Emulator } from '../../src/sandbox/n8n/n8n.emulator.js';
-import { n8nWorkflowFor } from '../../src/shared/templates.js';
+import { n8nWorkflowFor } from '../../src/steps/templates/n8n-workflow.js';
 import { webhookIdFor } from '../../src/steps/n8n/webhook-id.js';
 import { loadContract, type Contract, type ContractName, type Exception } from './contract-validator.js';
 import { failure, operationsIn, startRecordingSandbox, verify, type RecordingSandbox } from './recording-sandbox.js';

@@ -1,5 +1,7 @@
 import { pino } from 'pino';
-import { loadConfig, type Config, type ProviderName } from '../../src/config/config.js';
+import { SANDBOX_IDENTITY } from '../../src/sandbox/sandbox-credentials.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { type ProviderName } from '../../src/shared/providers.js';
 import { createProviderClients, type ProviderClients } from '../../src/providers/provider-clients.js';
 import { EMULATORS } from '../../src/sandbox/emulators.js';
 import type { EmulatorFactory } from '../../src/sandbox/framework/emulator.types.js';
@@ -49,7 +51,7 @@ export async function startRecordingSandbox(emulators: EmulatorFactory[] = EMULA
     onExchange: (x) => recorded.push(x),
   });
   const config = loadConfig(
-    { roles: ['worker'], generateMissingSecrets: true },
+    { roles: ['worker'], generateMissingSecrets: true, sandbox: SANDBOX_IDENTITY },
     { SANDBOX_URL: sandbox.url, PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS) },
   );
   return {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderName } from '../../src/config/config.js';
+import type { ProviderName } from '../../src/shared/providers.js';
 import type { SandboxExchange } from '../../src/sandbox/framework/sandbox-server.js';
-import { n8nWorkflowFor } from '../../src/shared/templates.js';
+import { n8nWorkflowFor } from '../../src/steps/templates/n8n-workflow.js';
 import {
   contractPath,
   explain,

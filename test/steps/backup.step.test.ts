@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GiteaClient } from '../../src/providers/gitea.client.js';
 import type { AppError } from '../../src/shared/errors.js';
 import { resourceNames } from '../../src/shared/names.js';
-import { n8nWorkflowFor } from '../../src/shared/templates.js';
+import { n8nWorkflowFor } from '../../src/steps/templates/n8n-workflow.js';
 import { backupStep } from '../../src/steps/backup/backup.step.js';
 import { webhookIdFor } from '../../src/steps/n8n/webhook-id.js';
-import type { ProvisionRequest } from '../../src/steps/step.types.js';
+import type { ProvisionRequest } from '../../src/shared/provision-request.js';
 import { buildRequest, startProviderSandbox, type ProviderSandbox } from '../support/provider-sandbox.js';
 import { buildCompensationContext, buildStepContext, emptyState, type RecordedState } from '../support/step-context.js';
 
@@ -37,6 +37,7 @@ const execute = (
 ) =>
   backupStep.execute(
     buildStepContext({
+      step: 'backup',
       config: ps.config,
       clients,
       request: c.request,
@@ -45,7 +46,7 @@ const execute = (
     }),
   );
 const compensate = (request: ProvisionRequest) =>
-  backupStep.compensate!(buildCompensationContext({ config: ps.config, clients: ps.clients, request }));
+  backupStep.compensate!(buildCompensationContext({ step: 'backup', config: ps.config, clients: ps.clients, request }));
 const filesAt = async (path: string) =>
   ((await ps.state()).gitea.files as { repo: string; path: string; sha: string }[]).filter((f) => f.path === path);
 const writes = async () =>

@@ -3,9 +3,9 @@ import { GithubClient } from '../../src/providers/github.client.js';
 import { GITHUB_TOKEN_NO_DELETE } from '../../src/sandbox/github/github.emulator.js';
 import type { AppError } from '../../src/shared/errors.js';
 import { resourceNames } from '../../src/shared/names.js';
-import { clientConfigFor } from '../../src/shared/templates.js';
+import { clientConfigFor } from '../../src/steps/templates/client-modules.js';
 import { CONFIG_PATH, githubStep } from '../../src/steps/github/github.step.js';
-import type { ProvisionRequest } from '../../src/steps/step.types.js';
+import type { ProvisionRequest } from '../../src/shared/provision-request.js';
 import { buildRequest, startProviderSandbox, type ProviderSandbox } from '../support/provider-sandbox.js';
 import { buildCompensationContext, buildStepContext, emptyState, type RecordedState } from '../support/step-context.js';
 
@@ -17,9 +17,9 @@ beforeAll(async () => {
 afterAll(async () => ps?.close());
 
 const execute = (request: ProvisionRequest, state: RecordedState = emptyState(), clients = ps.clients) =>
-  githubStep.execute(buildStepContext({ config: ps.config, clients, request, state }));
+  githubStep.execute(buildStepContext({ step: 'github', config: ps.config, clients, request, state }));
 const compensate = (request: ProvisionRequest, recorded = {}, clients = ps.clients) =>
-  githubStep.compensate!(buildCompensationContext({ config: ps.config, clients, request, recorded }));
+  githubStep.compensate!(buildCompensationContext({ step: 'github', config: ps.config, clients, request, recorded }));
 const reposNamed = async (name: string) =>
   ((await ps.state()).github.repos as { name: string; full_name: string; private: boolean }[]).filter(
     (r) => r.name === name,

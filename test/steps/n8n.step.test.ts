@@ -4,10 +4,10 @@ import { EMULATORS } from '../../src/sandbox/emulators.js';
 import { createN8nEmulator, createN8nV1Emulator } from '../../src/sandbox/n8n/n8n.emulator.js';
 import type { AppError } from '../../src/shared/errors.js';
 import { resourceNames } from '../../src/shared/names.js';
-import { n8nWorkflowFor } from '../../src/shared/templates.js';
+import { n8nWorkflowFor } from '../../src/steps/templates/n8n-workflow.js';
 import { n8nStep } from '../../src/steps/n8n/n8n.step.js';
 import { webhookIdFor } from '../../src/steps/n8n/webhook-id.js';
-import type { ProvisionRequest } from '../../src/steps/step.types.js';
+import type { ProvisionRequest } from '../../src/shared/provision-request.js';
 import { buildRequest, startProviderSandbox, type ProviderSandbox } from '../support/provider-sandbox.js';
 import { buildCompensationContext, buildStepContext, emptyState, type RecordedState } from '../support/step-context.js';
 
@@ -22,9 +22,11 @@ const execute = (
   state: RecordedState = emptyState(),
   sandbox = ps,
   clients = sandbox.clients,
-) => n8nStep.execute(buildStepContext({ config: sandbox.config, clients, request, state }));
+) => n8nStep.execute(buildStepContext({ step: 'n8n', config: sandbox.config, clients, request, state }));
 const compensate = (request: ProvisionRequest, recorded = {}) =>
-  n8nStep.compensate!(buildCompensationContext({ config: ps.config, clients: ps.clients, request, recorded }));
+  n8nStep.compensate!(
+    buildCompensationContext({ step: 'n8n', config: ps.config, clients: ps.clients, request, recorded }),
+  );
 type NState = { workflows: { id: string; name: string; active: boolean; webhookPaths: string[] }[] };
 const workflowsNamed = async (name: string, sandbox = ps) =>
   ((await sandbox.state()).n8n as NState).workflows.filter((w) => w.name === name);
@@ -163,6 +165,7 @@ describe('n8n step against n8n 1.x', () => {
         expect.objectContaining({ active: true }),
       ]);
       const ctx = buildCompensationContext({
+        step: 'n8n',
         config: v1.config,
         clients: v1.clients,
         request,

@@ -3,7 +3,7 @@ import { SupabaseClient } from '../../src/providers/supabase.client.js';
 import type { AppError } from '../../src/shared/errors.js';
 import { resourceNames } from '../../src/shared/names.js';
 import { supabaseStep } from '../../src/steps/supabase/supabase.step.js';
-import type { ProvisionRequest } from '../../src/steps/step.types.js';
+import type { ProvisionRequest } from '../../src/shared/provision-request.js';
 import { buildRequest, startProviderSandbox, type ProviderSandbox } from '../support/provider-sandbox.js';
 import { buildCompensationContext, buildStepContext, emptyState, type RecordedState } from '../support/step-context.js';
 
@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 const execute = (request: ProvisionRequest, state: RecordedState = emptyState(), clients = ps.clients) =>
-  supabaseStep.execute(buildStepContext({ config: ps.config, clients, request, state }));
+  supabaseStep.execute(buildStepContext({ step: 'supabase', config: ps.config, clients, request, state }));
 const projectsNamed = async (name: string) =>
   ((await ps.state()).supabase.projects as { name: string; ref: string }[]).filter((p) => p.name === name);
 const creates = async () => (await ps.calls()).filter((c) => c.operationId === 'v1-create-a-project');
@@ -109,7 +109,9 @@ describe('supabase step', () => {
     const request = buildRequest();
     const result = await execute(request);
     const compensate = (recorded: Record<string, string>) =>
-      supabaseStep.compensate!(buildCompensationContext({ config: ps.config, clients: ps.clients, request, recorded }));
+      supabaseStep.compensate!(
+        buildCompensationContext({ step: 'supabase', config: ps.config, clients: ps.clients, request, recorded }),
+      );
 
     expect(await compensate({ ref: String(result.resources.ref) })).toBe('deleted');
     expect(await projectsNamed(String(result.resources.name))).toHaveLength(0);
@@ -119,7 +121,7 @@ describe('supabase step', () => {
   it('When compensated with nothing recorded, then the project is still found by name and deleted', async () => {
     const request = buildRequest();
     const result = await execute(request);
-    const ctx = buildCompensationContext({ config: ps.config, clients: ps.clients, request });
+    const ctx = buildCompensationContext({ step: 'supabase', config: ps.config, clients: ps.clients, request });
     expect(await supabaseStep.compensate!(ctx)).toBe('deleted');
     expect(await projectsNamed(String(result.resources.name))).toHaveLength(0);
   });
@@ -130,6 +132,7 @@ describe('supabase step, slow provisioning', () => {
     const slow = await startProviderSandbox({ timeScale: 1 });
     try {
       const ctx = buildStepContext({
+        step: 'supabase',
         config: slow.config,
         clients: slow.clients,
         request: buildRequest(),

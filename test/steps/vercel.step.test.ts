@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VercelClient } from '../../src/providers/vercel.client.js';
 import type { AppError } from '../../src/shared/errors.js';
 import { resourceNames } from '../../src/shared/names.js';
-import { enabledModules } from '../../src/shared/templates.js';
-import type { ProvisionRequest, StepOutput } from '../../src/steps/step.types.js';
+import { enabledModules } from '../../src/steps/templates/client-modules.js';
+import type { StepOutput } from '../../src/steps/step.types.js';
+import type { ProvisionRequest } from '../../src/shared/provision-request.js';
 import { vercelStep } from '../../src/steps/vercel/vercel.step.js';
 import { buildRequest, startProviderSandbox, type ProviderSandbox } from '../support/provider-sandbox.js';
 import { buildCompensationContext, buildStepContext, emptyState, type RecordedState } from '../support/step-context.js';
@@ -31,9 +32,13 @@ function inputsFor(request: ProvisionRequest): Partial<Record<'github' | 'supaba
 }
 
 const execute = (request: ProvisionRequest, state: RecordedState = emptyState(), clients = ps.clients) =>
-  vercelStep.execute(buildStepContext({ config: ps.config, clients, request, state, inputs: inputsFor(request) }));
+  vercelStep.execute(
+    buildStepContext({ step: 'vercel', config: ps.config, clients, request, state, inputs: inputsFor(request) }),
+  );
 const compensate = (request: ProvisionRequest, recorded = {}) =>
-  vercelStep.compensate!(buildCompensationContext({ config: ps.config, clients: ps.clients, request, recorded }));
+  vercelStep.compensate!(
+    buildCompensationContext({ step: 'vercel', config: ps.config, clients: ps.clients, request, recorded }),
+  );
 type VState = {
   projects: {
     id: string;

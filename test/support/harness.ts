@@ -1,13 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { SANDBOX_IDENTITY } from '../../src/sandbox/sandbox-credentials.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startApi, type ApiServer } from '../../src/api/api-server.js';
 import { startWorkers, type WorkerRuntime } from '../../src/worker/worker-runtime.js';
 import { EMULATORS } from '../../src/sandbox/emulators.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/framework/sandbox-server.js';
 import type { FaultRule } from '../../src/sandbox/framework/faults.js';
-import type { ProvisionRequest } from '../../src/steps/step.types.js';
+import type { ProvisionRequest } from '../../src/shared/provision-request.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -93,7 +94,7 @@ export async function startHarness(
     SUPABASE_READY_TIMEOUT_MS: '20000',
     ...env,
   };
-  const config = loadConfig({ roles: ['api', 'worker'] }, configEnv);
+  const config = loadConfig({ roles: ['api', 'worker'], sandbox: SANDBOX_IDENTITY }, configEnv);
   const logger = options.logs
     ? pino({ level: 'debug' }, { write: (line: string) => void options.logs!.push(line) })
     : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

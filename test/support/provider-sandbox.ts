@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
+import { SANDBOX_IDENTITY } from '../../src/sandbox/sandbox-credentials.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createProviderClients, type ProviderClients } from '../../src/providers/provider-clients.js';
 import { EMULATORS } from '../../src/sandbox/emulators.js';
 import type { EmulatorFactory } from '../../src/sandbox/framework/emulator.types.js';
 import type { FaultRule } from '../../src/sandbox/framework/faults.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/framework/sandbox-server.js';
-import type { ProvisionRequest } from '../../src/steps/step.types.js';
+import type { ProvisionRequest } from '../../src/shared/provision-request.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the admin route's JSON, read per provider by each test
 export type SandboxState = Record<string, any>;
@@ -49,7 +50,7 @@ export async function startProviderSandbox(
   const timeoutMs = options.timeoutMs ?? 5000;
   const configWith = (env: Record<string, string>) =>
     loadConfig(
-      { roles: ['worker'], generateMissingSecrets: true },
+      { roles: ['worker'], generateMissingSecrets: true, sandbox: SANDBOX_IDENTITY },
       { SANDBOX_URL: sandbox.url, PROVIDER_TIMEOUT_MS: String(timeoutMs), ...env },
     );
   const config = configWith({});

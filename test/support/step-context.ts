@@ -1,24 +1,29 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import type { Config } from '../../src/config/config.js';
 import type { ProviderClients } from '../../src/providers/provider-clients.js';
 import { AppError } from '../../src/shared/errors.js';
-import { resourceNames } from '../../src/shared/names.js';
+import type { ProvisionRequest } from '../../src/shared/provision-request.js';
+import {
+  buildCompensationContext as buildRealCompensationContext,
+  buildStepContext as buildRealStepContext,
+  type CheckpointStore,
+  type StepEnvironment,
+} from '../../src/steps/step-context.js';
+import type { StepName } from '../../src/steps/step-graph.js';
 import type {
   CompensationContext,
-  ProvisionRequest,
   Resources,
   StepContext,
-  StepName,
   StepOutput,
   StepResult,
   StepTimings,
 } from '../../src/steps/step.types.js';
 
 /**
- * A minimal in-memory StepContext for step tests: what a step records lands in `state`,
- * and a later attempt built from the same `state` sees it as its checkpoint (as a retried
- * job sees its job data). The real context lives in src/worker/step-context.ts.
+ * Step tests build their contexts with the product's own builder (src/steps/step-context.ts);
+ * only the checkpoint's storage differs: memory here, BullMQ job data in the worker. What a
+ * step records lands in `state`, and a later attempt built from the same `state` sees it as
+ * its checkpoint (as a retried job sees its job data).
  */
 export interface RecordedState {
   resources: Resources;
@@ -29,6 +34,8 @@ export interface TestContextOptions {
   config: Config;
   clients: ProviderClients;
   request: ProvisionRequest;
+  /** The step under test. */
+  step: StepName;
   /** Outputs of the steps this one needs. */
   inputs?: Partial<Record<StepName, StepOutput>>;
   /** Shared between attempts to play a retry; fresh by default. */
@@ -41,49 +48,42 @@ export const TEST_TIMINGS: StepTimings = { pollIntervalMs: 20, supabaseReadyTime
 
 export const emptyState = (): RecordedState => ({ resources: {}, secrets: {} });
 
-function base(options: TestContextOptions) {
-  const signal = options.signal ?? new AbortController().signal;
-  return {
-    runId: 'run-test',
-    request: options.request,
-    names: resourceNames(options.request.clientId, options.request.clientName),
-    clients: options.clients,
-    providers: options.config.providers,
-    timings: { ...TEST_TIMINGS, ...options.timings },
-    log: pino({ level: 'silent' }),
-    signal,
-    sleep: (ms: number) => sleep(ms, undefined, { signal }),
-  };
-}
+const environment = (options: TestContextOptions): StepEnvironment => ({
+  runId: 'run-test',
+  clientId: options.request.clientId,
+  request: options.request,
+  clients: options.clients,
+  providers: options.config.providers,
+  timings: { ...TEST_TIMINGS, ...options.timings },
+  logger: pino({ level: 'silent' }),
+  signal: options.signal,
+});
 
-export function buildStepContext(options: TestContextOptions): StepContext & { state: RecordedState } {
-  const state = options.state ?? emptyState();
-  const checkpoint = { resources: { ...state.resources }, secrets: { ...state.secrets } };
+function memoryCheckpoint(state: RecordedState, inputs: TestContextOptions['inputs']): CheckpointStore {
+  const seen = { resources: { ...state.resources }, secrets: { ...state.secrets } };
   return {
-    ...base(options),
-    state,
-    checkpoint: { resources: checkpoint.resources, secret: (name) => checkpoint.secrets[name] },
+    resources: seen.resources,
+    secret: (name) => seen.secrets[name],
     async record(update) {
       Object.assign(state.resources, update.resources);
       Object.assign(state.secrets, update.secrets);
     },
     async input(step) {
-      const out = options.inputs?.[step];
+      const out = inputs?.[step];
       if (!out) throw new AppError('DEPENDENCY_FAILED', `step ${step} has not succeeded`);
-      return {
-        resources: out.resources,
-        secret(name) {
-          const v = out.secrets[name];
-          if (v === undefined) throw new AppError('SECRET_UNAVAILABLE', `step ${step} handed on no ${name}`);
-          return v;
-        },
-      };
+      return { resources: out.resources, secret: (name) => out.secrets[name] };
     },
   };
 }
 
+export function buildStepContext(options: TestContextOptions): StepContext & { state: RecordedState } {
+  const state = options.state ?? emptyState();
+  const ctx = buildRealStepContext(environment(options), options.step, memoryCheckpoint(state, options.inputs));
+  return Object.assign(ctx, { state });
+}
+
 export function buildCompensationContext(options: TestContextOptions & { recorded?: Resources }): CompensationContext {
-  return { ...base(options), recorded: options.recorded ?? {} };
+  return buildRealCompensationContext(environment(options), options.step, options.recorded ?? {});
 }
 
 /** What a step hands on to the steps that need it. */

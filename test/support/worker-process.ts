@@ -11,6 +11,7 @@
  *   channel closes, i.e. when the test process goes away, so a crashed test run leaves no worker
  *   behind. The exit is abrupt on purpose: it is a crash, which the product has to survive anyway.
  */
+import { SANDBOX_IDENTITY } from '../../src/sandbox/sandbox-credentials.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { runMain } from '../../src/shared/process.js';
@@ -19,7 +20,7 @@ import { startWorkers } from '../../src/worker/worker-runtime.js';
 if (process.send) process.on('disconnect', () => process.exit(0));
 
 await runMain('test-worker', async () => {
-  const config = loadConfig({ roles: ['worker'] });
+  const config = loadConfig({ roles: ['worker'], sandbox: SANDBOX_IDENTITY });
   const logger = createLogger(config.logLevel, 'worker');
   const runtime = await startWorkers(config, logger);
   process.stdout.write(`worker-ready ${process.pid}\n`);

@@ -1,4 +1,4 @@
-import type { ProviderName } from '../../config/config.js';
+import type { ProviderName } from '../../shared/providers.js';
 
 /** One call an emulator received: no bodies, no headers, no query (nothing secret). */
 export interface CallRecord {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ProviderName } from '../../config/config.js';
+import type { ProviderName } from '../../shared/providers.js';
 
 export interface SandboxRequest {
   method: string;

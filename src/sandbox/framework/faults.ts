@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROVIDER_NAMES, type ProviderName } from '../../config/config.js';
+import { PROVIDER_NAMES, type ProviderName } from '../../shared/providers.js';
 
 /** Transport faults the framework plays; the others are asked of the emulator itself. */
 export const TRANSPORT_FAULTS = [
@@ -17,7 +17,7 @@ export type TransportFault = (typeof TRANSPORT_FAULTS)[number];
 export type FaultKind = TransportFault | (typeof BEHAVIOUR_FAULTS)[number];
 
 export const faultRuleSchema = z.strictObject({
-  provider: z.enum(PROVIDER_NAMES as [ProviderName, ...ProviderName[]]),
+  provider: z.enum(PROVIDER_NAMES),
   operationId: z.string().min(1),
   fault: z.enum([...TRANSPORT_FAULTS, ...BEHAVIOUR_FAULTS]),
   /** How often the rule may fire; unbounded when absent. */

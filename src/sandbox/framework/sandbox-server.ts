@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ProviderName } from '../../config/config.js';
+import type { ProviderName } from '../../shared/providers.js';
 import type { Logger } from '../../shared/logger.js';
 import { CallLog } from './call-log.js';
 import { FaultBook, TRANSPORT_FAULTS, faultRulesBody, type TransportFault } from './faults.js';

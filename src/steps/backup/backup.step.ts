@@ -20,7 +20,6 @@ const VOLATILE = [
 
 export const backupStep: StepDefinition = {
   name: 'backup',
-  needs: ['n8n'],
   execute: writeBackup,
   compensate: deleteBackup,
 };

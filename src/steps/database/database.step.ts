@@ -1,6 +1,6 @@
 import { postgresClient, type SchemaClient, type SchemaReport } from '../../providers/postgres.client.js';
 import { AppError } from '../../shared/errors.js';
-import { loadSchemaSql, SCHEMA_EXPECTATIONS } from '../../shared/templates.js';
+import { loadSchemaSql, SCHEMA_EXPECTATIONS } from '../templates/client-schema.js';
 import type { Resources, StepDefinition } from '../step.types.js';
 
 /**
@@ -11,7 +11,6 @@ import type { Resources, StepDefinition } from '../step.types.js';
 export function createDatabaseStep(db: SchemaClient = postgresClient): StepDefinition {
   return {
     name: 'database',
-    needs: ['supabase'],
     async execute(ctx) {
       const sb = await ctx.input('supabase');
       const connectionString = projectConnectionString(sb.resources, sb.secret('dbPassword'));

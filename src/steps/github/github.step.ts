@@ -1,6 +1,6 @@
 import type { FullRepository } from '../../providers/github.client.js';
 import { isAppError } from '../../shared/errors.js';
-import { clientConfigFor } from '../../shared/templates.js';
+import { clientConfigFor } from '../templates/client-modules.js';
 import type { CompensationContext, Resources, StepContext, StepDefinition } from '../step.types.js';
 import { fromBase64, toBase64, waitFor } from '../wait.js';
 
@@ -15,7 +15,6 @@ const READY_POLLS = 60;
 
 export const githubStep: StepDefinition = {
   name: 'github',
-  needs: [],
   execute: createRepo,
   compensate: deleteRepo,
 };

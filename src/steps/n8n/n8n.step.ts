@@ -1,5 +1,5 @@
 import { AppError, isAppError } from '../../shared/errors.js';
-import { n8nWorkflowFor } from '../../shared/templates.js';
+import { n8nWorkflowFor } from '../templates/n8n-workflow.js';
 import type { CompensationContext, StepContext, StepDefinition } from '../step.types.js';
 import { waitFor } from '../wait.js';
 import { webhookIdFor } from './webhook-id.js';
@@ -14,7 +14,6 @@ const WEBHOOK_POLLS = 20;
 
 export const n8nStep: StepDefinition = {
   name: 'n8n',
-  needs: [],
   execute: createWorkflow,
   compensate: deleteWorkflow,
 };

@@ -25,7 +25,6 @@ const TERMINAL: ReadonlySet<ProjectStatus> = new Set([
 
 export const supabaseStep: StepDefinition = {
   name: 'supabase',
-  needs: [],
   execute: createProject,
   compensate: deleteProject,
 };

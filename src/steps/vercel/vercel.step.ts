@@ -1,6 +1,6 @@
 import type { ProjectEnvInput, VercelDeployment, VercelProject } from '../../providers/vercel.client.js';
 import { AppError, isAppError } from '../../shared/errors.js';
-import { enabledModules } from '../../shared/templates.js';
+import { enabledModules } from '../templates/client-modules.js';
 import type { CompensationContext, StepContext, StepDefinition } from '../step.types.js';
 import { waitFor } from '../wait.js';
 
@@ -15,7 +15,6 @@ const ALL_TARGETS: ProjectEnvInput['target'] = ['production', 'preview', 'develo
 
 export const vercelStep: StepDefinition = {
   name: 'vercel',
-  needs: ['database', 'github'],
   execute: createProject,
   compensate: deleteProject,
 };
