@@ -46,6 +46,13 @@ const base = z.object({
   SUPABASE_READY_TIMEOUT_MS: positiveInt.default(300_000),
   POLL_INTERVAL_MS: positiveInt.default(2000),
   STEP_DEADLINE_MS: positiveInt.default(1_800_000),
+  RATE_BUDGETS: z.enum(['on', 'off']).default('on'),
+  RATE_BUDGET_POINTS: z
+    .string()
+    .regex(/^\s*[a-z0-9-]+=\d+\s*(,\s*[a-z0-9-]+=\d+\s*)*$/, 'must be rule=points pairs, e.g. supabase-endpoint=100')
+    .optional(),
+  RATE_BUDGET_TIME_SCALE: z.coerce.number().positive().max(100).optional(),
+  RATE_LIMIT_INLINE_WAIT_MS: z.coerce.number().int().min(0).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   SUPABASE_MANAGEMENT_TOKEN: z.string().min(1).optional(),
@@ -227,6 +234,26 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
       supabaseReadyTimeoutMs: env.SUPABASE_READY_TIMEOUT_MS,
       pollIntervalMs: env.POLL_INTERVAL_MS,
       stepDeadlineMs: env.STEP_DEADLINE_MS,
+    },
+    rateBudgets: {
+      enabled: env.RATE_BUDGETS === 'on',
+      // The sandbox shrinks its windows by SANDBOX_TIME_SCALE; the budgets of the providers it emulates follow.
+      timeScale: Object.fromEntries(
+        PROVIDER_NAMES.map((p) => [
+          p,
+          env.RATE_BUDGET_TIME_SCALE ?? (modes[p] === 'sandbox' ? env.SANDBOX_TIME_SCALE : 1),
+        ]),
+      ) as Record<ProviderName, number>,
+      points: Object.fromEntries(
+        (env.RATE_BUDGET_POINTS ?? '')
+          .split(',')
+          .filter((s) => s.trim())
+          .map((pair) => {
+            const [id, points] = pair.split('=');
+            return [id!.trim(), Number(points)];
+          }),
+      ),
+      maxInlineWaitMs: env.RATE_LIMIT_INLINE_WAIT_MS,
     },
     providers: {
       supabase: {

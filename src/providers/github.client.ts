@@ -1,7 +1,9 @@
 import { Octokit } from '@octokit/rest';
 import type { GithubConfig } from './provider-config.js';
 import { AppError, isAppError } from '../shared/errors.js';
+import type { HttpMethod } from './http-method.js';
 import { errorForStatus, errorForTransport, nullIfNotFound, type ProviderIdentity } from './provider-errors.js';
+import { budgetCall, budgetIdentity, type BudgetCall, type RateBudget } from './rate-budget.js';
 
 /**
  * GitHub REST through octokit. No retry or throttling plugin: a rate limit surfaces at
@@ -55,11 +57,14 @@ export interface FileCommit {
 export class GithubClient {
   private readonly octokit: Octokit;
   private readonly id: ProviderIdentity;
+  private readonly identity: string;
 
   constructor(
     config: GithubConfig,
     private readonly timeoutMs: number,
+    private readonly budget?: RateBudget,
   ) {
+    this.identity = budgetIdentity(config.token);
     this.id = { provider: 'github', label: 'GitHub', credential: 'GITHUB_TOKEN', secrets: [config.token] };
     const quiet = () => undefined;
     this.octokit = new Octokit({
@@ -71,6 +76,23 @@ export class GithubClient {
     this.octokit.hook.before('request', (options) => {
       options.headers['x-github-api-version'] = '2022-11-28';
     });
+    // Every answer, success or error, corrects the shared budget from its x-ratelimit-* headers.
+    this.octokit.hook.wrap('request', async (request, options) => {
+      const observe = (status: number, headers: Record<string, unknown> | undefined) =>
+        this.budget?.observe(this.budgetCallFor('any', options.method as HttpMethod), status, (name) => {
+          const v = headers?.[name];
+          return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+        });
+      try {
+        const res = await request(options);
+        await observe(res.status, res.headers);
+        return res;
+      } catch (e) {
+        const err = e as { status?: unknown; response?: { headers?: Record<string, unknown> } };
+        if (typeof err.status === 'number') await observe(err.status, err.response?.headers);
+        throw e;
+      }
+    });
   }
 
   /** `null` when there is no such repository (or it is not visible yet). */
@@ -78,6 +100,7 @@ export class GithubClient {
     return nullIfNotFound(
       this.call(
         'getRepo',
+        'GET',
         signal,
         async (request) => (await this.octokit.rest.repos.get({ owner, repo, request })).data,
       ),
@@ -85,7 +108,7 @@ export class GithubClient {
   }
 
   async createFromTemplate(input: CreateFromTemplateInput, signal?: AbortSignal): Promise<FullRepository> {
-    return this.call('createFromTemplate', signal, async (request) => {
+    return this.call('createFromTemplate', 'POST', signal, async (request) => {
       const res = await this.octokit.rest.repos.createUsingTemplate({
         template_owner: input.templateOwner,
         template_repo: input.templateRepo,
@@ -102,7 +125,9 @@ export class GithubClient {
   /** `false` when there was no such repository. A 403 names the `delete_repo` scope. */
   async deleteRepo(owner: string, repo: string, signal?: AbortSignal): Promise<boolean> {
     try {
-      await this.call('deleteRepo', signal, (request) => this.octokit.rest.repos.delete({ owner, repo, request }));
+      await this.call('deleteRepo', 'DELETE', signal, (request) =>
+        this.octokit.rest.repos.delete({ owner, repo, request }),
+      );
       return true;
     } catch (e) {
       if (isAppError(e) && e.code === 'PROVIDER_NOT_FOUND') return false;
@@ -122,6 +147,7 @@ export class GithubClient {
     const data = await nullIfNotFound(
       this.call(
         'getFile',
+        'GET',
         signal,
         async (request) => (await this.octokit.rest.repos.getContent({ owner, repo, path, request })).data,
       ),
@@ -137,7 +163,7 @@ export class GithubClient {
 
   /** Creates the file, or updates it when `sha` is given. */
   async putFile(input: PutFileInput, signal?: AbortSignal): Promise<FileCommit> {
-    return this.call('putFile', signal, async (request) => {
+    return this.call('putFile', 'PUT', signal, async (request) => {
       const res = await this.octokit.rest.repos.createOrUpdateFileContents({
         owner: input.owner,
         repo: input.repo,
@@ -157,15 +183,21 @@ export class GithubClient {
   /** Runs one octokit call with the timeout joined to the caller's signal, mapping its errors. */
   private async call<T>(
     operation: string,
+    method: HttpMethod,
     signal: AbortSignal | undefined,
     fn: (request: { signal: AbortSignal }) => Promise<T>,
   ): Promise<T> {
+    await this.budget?.acquire(this.budgetCallFor(operation, method), signal);
     const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
       return await fn({ signal: signal ? AbortSignal.any([timeout, signal]) : timeout });
     } catch (e) {
       throw this.toAppError(operation, e);
     }
+  }
+
+  private budgetCallFor(operation: string, method: HttpMethod): BudgetCall {
+    return budgetCall('github', this.identity, operation, method);
   }
 
   private toAppError(operation: string, e: unknown): AppError {

@@ -1,11 +1,13 @@
 import { badResponse, errorForStatus, errorForTransport, type ProviderIdentity } from './provider-errors.js';
+import { budgetCall, type RateBudget } from './rate-budget.js';
 
 /**
  * The small fetch wrapper under the Supabase, Vercel, n8n and Gitea clients: base URL,
  * auth header, JSON in and out, a timeout joined with the caller's signal, and every
  * failure turned into an AppError (see provider-errors.ts).
  */
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+import type { HttpMethod } from './http-method.js';
+export type { HttpMethod };
 
 /** What a provider's error envelope says, read by the client that knows it. */
 export interface ErrorEnvelope {
@@ -22,6 +24,10 @@ export interface HttpClientOptions extends ProviderIdentity {
   query?: Record<string, string>;
   timeoutMs: number;
   readError?: (body: unknown) => ErrorEnvelope;
+  /** The providers' rate budgets shared by every worker; none in tests that call a client alone. */
+  budget?: RateBudget;
+  /** Whose budget the credential spends (a digest of it). */
+  budgetIdentity?: string;
 }
 
 export interface HttpRequest {
@@ -37,6 +43,8 @@ export interface HttpRequest {
   anonymous?: boolean;
   /** Statuses that are an answer rather than an error (a webhook check reads any status). */
   accept?: (status: number) => boolean;
+  /** The rate-limit scope the provider counts this call in (`project:<ref>`, `org:<slug>`). */
+  scope?: string;
 }
 
 export interface HttpResponse<T> {
@@ -53,6 +61,10 @@ export class HttpClient {
     const url = new URL(o.baseUrl.replace(/\/+$/, '') + req.path);
     for (const [k, v] of Object.entries({ ...o.query, ...req.query }))
       if (v !== undefined) url.searchParams.set(k, String(v));
+    const call = o.budget
+      ? budgetCall(o.provider, o.budgetIdentity ?? '', req.operation, req.method, req.scope)
+      : undefined;
+    if (call && !req.anonymous) await o.budget!.acquire(call, req.signal);
     const timeout = AbortSignal.timeout(o.timeoutMs);
     const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
     const headers: Record<string, string> = { accept: 'application/json', ...(req.anonymous ? {} : o.headers) };
@@ -71,6 +83,7 @@ export class HttpClient {
     } catch (cause) {
       throw errorForTransport(o, req.operation, cause, o.timeoutMs);
     }
+    if (call && !req.anonymous) await o.budget!.observe(call, res.status, (name) => res.headers.get(name) ?? undefined);
     const body = parseBody(text);
     const accepted = req.accept?.(res.status) ?? (res.status >= 200 && res.status < 300);
     if (!accepted) {

@@ -1,4 +1,5 @@
 import type { ProvidersConfig } from './provider-config.js';
+import type { RateBudget } from './rate-budget.js';
 import { GiteaClient } from './gitea.client.js';
 import { GithubClient } from './github.client.js';
 import { N8nClient } from './n8n.client.js';
@@ -14,11 +15,14 @@ export interface ProviderClients {
   gitea: GiteaClient;
 }
 
-export function createProviderClients(providers: ProvidersConfig, options: { timeoutMs: number }): ProviderClients {
+export function createProviderClients(
+  providers: ProvidersConfig,
+  options: { timeoutMs: number; budget?: RateBudget },
+): ProviderClients {
   return {
-    supabase: new SupabaseClient(providers.supabase, options.timeoutMs),
-    github: new GithubClient(providers.github, options.timeoutMs),
-    vercel: new VercelClient(providers.vercel, options.timeoutMs),
+    supabase: new SupabaseClient(providers.supabase, options.timeoutMs, options.budget),
+    github: new GithubClient(providers.github, options.timeoutMs, options.budget),
+    vercel: new VercelClient(providers.vercel, options.timeoutMs, options.budget),
     n8n: new N8nClient(providers.n8n, options.timeoutMs),
     gitea: new GiteaClient(providers.gitea, options.timeoutMs),
   };

@@ -1,6 +1,7 @@
 import type { SupabaseConfig } from './provider-config.js';
 import { HttpClient } from './http.client.js';
 import { nullIfNotFound } from './provider-errors.js';
+import { budgetIdentity, type RateBudget } from './rate-budget.js';
 
 /** Supabase Management API (`Authorization: Bearer`), the operations the supabase step calls. */
 
@@ -70,7 +71,7 @@ export interface CreateProjectInput {
 export class SupabaseClient {
   private readonly http: HttpClient;
 
-  constructor(config: SupabaseConfig, timeoutMs: number) {
+  constructor(config: SupabaseConfig, timeoutMs: number, budget?: RateBudget) {
     this.http = new HttpClient({
       provider: 'supabase',
       label: 'Supabase',
@@ -79,6 +80,7 @@ export class SupabaseClient {
       baseUrl: config.baseUrl,
       headers: { authorization: `Bearer ${config.token}` },
       timeoutMs,
+      ...(budget ? { budget, budgetIdentity: budgetIdentity(config.token) } : {}),
     });
   }
 
@@ -104,6 +106,7 @@ export class SupabaseClient {
       operation: 'createProject',
       method: 'POST',
       path: '/v1/projects',
+      scope: `org:${input.organization_slug}`,
       body,
       signal,
     });
@@ -116,6 +119,7 @@ export class SupabaseClient {
       operation: 'getProject',
       method: 'GET',
       path: `/v1/projects/${encodeURIComponent(ref)}`,
+      scope: `project:${ref}`,
       signal,
     });
     return (await nullIfNotFound(call))?.data ?? null;
@@ -127,6 +131,7 @@ export class SupabaseClient {
       operation: 'deleteProject',
       method: 'DELETE',
       path: `/v1/projects/${encodeURIComponent(ref)}`,
+      scope: `project:${ref}`,
       signal,
     });
     return (await nullIfNotFound(call)) !== null;
@@ -137,6 +142,7 @@ export class SupabaseClient {
       operation: 'getApiKeys',
       method: 'GET',
       path: `/v1/projects/${encodeURIComponent(ref)}/api-keys`,
+      scope: `project:${ref}`,
       query: { reveal: true },
       signal,
     });
@@ -148,6 +154,7 @@ export class SupabaseClient {
       operation: 'getPoolerConfig',
       method: 'GET',
       path: `/v1/projects/${encodeURIComponent(ref)}/config/database/pooler`,
+      scope: `project:${ref}`,
       signal,
     });
     return res.data;

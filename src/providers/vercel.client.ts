@@ -1,5 +1,6 @@
 import type { VercelConfig } from './provider-config.js';
 import { AppError } from '../shared/errors.js';
+import { budgetIdentity, type RateBudget } from './rate-budget.js';
 import { HttpClient, type ErrorEnvelope } from './http.client.js';
 import { epochSecondsToWait, nullIfNotFound } from './provider-errors.js';
 
@@ -84,7 +85,7 @@ function readVercelError(body: unknown): ErrorEnvelope {
 export class VercelClient {
   private readonly http: HttpClient;
 
-  constructor(config: VercelConfig, timeoutMs: number) {
+  constructor(config: VercelConfig, timeoutMs: number, budget?: RateBudget) {
     this.http = new HttpClient({
       provider: 'vercel',
       label: 'Vercel',
@@ -95,6 +96,7 @@ export class VercelClient {
       ...(config.teamId ? { query: { teamId: config.teamId } } : {}),
       timeoutMs,
       readError: readVercelError,
+      ...(budget ? { budget, budgetIdentity: budgetIdentity(config.token) } : {}),
     });
   }
 
@@ -156,6 +158,7 @@ export class VercelClient {
       operation: 'createDeployment',
       method: 'POST',
       path: '/v13/deployments',
+      scope: `project:${input.project}`,
       body: input,
       signal,
     });

@@ -3,7 +3,13 @@ import type { Logger } from '../shared/logger.js';
 import { AppError, decodeReason } from '../shared/errors.js';
 import { resourceNames } from '../shared/names.js';
 import { stepJob, type RunCommandDeps } from '../runs/run-commands.js';
-import type { CompensationRecord, RollbackJobData, RunRecord } from '../runs/run.types.js';
+import {
+  attemptsOf,
+  type CompensationRecord,
+  type RollbackJobData,
+  type RunRecord,
+  type StepJobData,
+} from '../runs/run.types.js';
 import { rollbackOrder, stepNode, type StepName } from '../steps/step-graph.js';
 import type { Resources, StepDefinition } from '../steps/step.types.js';
 import { createCompensationContext, type ContextDeps } from '../runs/step-context.js';
@@ -135,8 +141,8 @@ function touched(job: Job): boolean {
  * turn and list as left a resource that does not exist.
  */
 function refusedBeforeCreating(job: Job): boolean {
-  const data = job.data as { resources?: Resources; sealed?: Record<string, string>; priorAttempts?: number };
-  const attempts = (data.priorAttempts ?? 0) + (job.attemptsStarted ?? job.attemptsMade);
+  const data = job.data as StepJobData;
+  const attempts = attemptsOf(job as Job<StepJobData>);
   return (
     decodeReason(job.failedReason)?.code === 'PROVIDER_AUTH_FAILED' &&
     attempts === 1 &&

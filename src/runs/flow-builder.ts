@@ -12,6 +12,14 @@ export interface FlowOptions {
 /** What a step carries over from an earlier generation: its checkpoint and attempts spent. */
 export type Carried = Pick<StepJobData, 'resources' | 'sealed' | 'priorAttempts'>;
 
+/**
+ * BullMQ runs jobs without a priority before prioritized ones: a new run's first steps
+ * (the creates that start a client) carry one, so the work of runs already in flight
+ * (their later steps, their finalize) and retries go first, and the median client of a
+ * burst is not held behind the whole burst. Rollbacks have a queue and workers of their own.
+ */
+export const NEW_RUN_PRIORITY = 10;
+
 export const stepJobId = (runId: string, generation: number, step: StepName | 'finalize') =>
   `${runId}-g${generation}-${step}`;
 export const rollbackJobId = (runId: string, rollback: number) => `${runId}-rollback-${rollback}`;
@@ -48,6 +56,7 @@ export function buildFlow(
           ignoreDependencyOnFailure: true,
           attempts: options.stepAttempts,
           backoff: { type: 'provider', delay: options.stepBackoffMs },
+          ...(generation === 1 && stepNode(step).needs.length === 0 ? { priority: NEW_RUN_PRIORITY } : {}),
         },
         ...(children.length ? { children } : {}),
       },

@@ -7,7 +7,7 @@ import type { ProvisionRequest } from '../shared/provision-request.js';
 import { buildFlow, flowStepJobs, rollbackJobId, type Carried, type FlowOptions } from './flow-builder.js';
 import type { Queues } from './queues.js';
 import type { RunStore } from './run-store.js';
-import type { RollbackJobData, RunRecord, StepJobData } from './run.types.js';
+import { attemptsOf, type RollbackJobData, type RunRecord, type StepJobData } from './run.types.js';
 
 /**
  * What can be done to a run: start, retry from the failed step, roll back. Shared by
@@ -56,7 +56,7 @@ export async function retryRun(deps: RunCommandDeps, runId: string): Promise<Run
       carried[step] = {
         ...(job.data.resources ? { resources: job.data.resources } : {}),
         ...(job.data.sealed ? { sealed: job.data.sealed } : {}),
-        priorAttempts: (job.data.priorAttempts ?? 0) + (job.attemptsStarted ?? job.attemptsMade),
+        priorAttempts: attemptsOf(job),
       };
     }
   }

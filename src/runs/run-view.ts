@@ -4,7 +4,15 @@ import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
 import type { Resources } from '../steps/step.types.js';
 import { stepJob } from './run-commands.js';
 import type { Queues } from './queues.js';
-import type { RunError, RunRecord, RunState, StepJobData, StepJobResult, StepState } from './run.types.js';
+import {
+  attemptsOf,
+  type RunError,
+  type RunRecord,
+  type RunState,
+  type StepJobData,
+  type StepJobResult,
+  type StepState,
+} from './run.types.js';
 
 export interface StepView {
   name: StepName;
@@ -14,6 +22,8 @@ export interface StepView {
   finishedAt?: string;
   error?: ErrorView;
   compensation?: { outcome?: string; attempts: number; error?: ErrorView; left?: Resources };
+  /** Time set aside for providers' rate limits (no attempt spent), and until when it waits now. */
+  rateLimit?: { waitedMs: number; waitingUntil?: string; provider?: string };
 }
 
 export interface RunView {
@@ -76,7 +86,7 @@ async function viewStep(name: StepName, job: Job<StepJobData> | undefined): Prom
   if (!job) return { name, state: 'pending', attempts: 0 };
   const state = await job.getState();
   const error = decodeReason(job.failedReason);
-  const attempts = (job.data.priorAttempts ?? 0) + (job.attemptsStarted ?? job.attemptsMade);
+  const attempts = attemptsOf(job);
   const began = job.data.resources !== undefined;
   let stepState: StepState;
   if (state === 'completed')
@@ -94,5 +104,16 @@ async function viewStep(name: StepName, job: Job<StepJobData> | undefined): Prom
       : {}),
     ...(job.finishedOn && !notRun ? { finishedAt: new Date(job.finishedOn).toISOString() } : {}),
     ...(error && (stepState === 'failed' || stepState === 'running' || notRun) ? { error } : {}),
+    ...(job.data.rateLimit
+      ? {
+          rateLimit: {
+            waitedMs: job.data.rateLimit.waitedMs,
+            ...(job.data.rateLimit.waitingUntil && state === 'delayed'
+              ? { waitingUntil: job.data.rateLimit.waitingUntil }
+              : {}),
+            ...(job.data.rateLimit.provider ? { provider: job.data.rateLimit.provider } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -72,6 +72,28 @@ export interface StepJobData {
   priorAttempts?: number;
   /** When the step first got past its checks (ISO); set once. */
   startedAt?: string;
+  /** Its waits for providers' rate limits: none of them spent an attempt. */
+  rateLimit?: RateLimitWait;
+}
+
+export interface RateLimitWait {
+  /** Set while the job is set aside until a provider's window reopens (ISO). */
+  waitingUntil?: string;
+  /** The provider whose limit it waits on. */
+  provider?: string;
+  /** How long it was set aside in all. */
+  waitedMs: number;
+  /** How many times: each restarts the job without counting an attempt. */
+  delays: number;
+}
+
+/** Attempts a step spent, across generations; a rate-limit wait is not one. */
+export function attemptsOf(job: {
+  data: Pick<StepJobData, 'priorAttempts' | 'rateLimit'>;
+  attemptsStarted?: number;
+  attemptsMade: number;
+}): number {
+  return (job.data.priorAttempts ?? 0) + (job.attemptsStarted ?? job.attemptsMade) - (job.data.rateLimit?.delays ?? 0);
 }
 
 export interface FinalizeJobData {

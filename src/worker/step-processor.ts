@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { AppError, encodeReason, isAppError, RetryableStepError } from '../shared/errors.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { StepJobData, StepJobResult } from '../runs/run.types.js';
@@ -8,6 +8,12 @@ import { createStepContext, type ContextDeps } from '../runs/step-context.js';
 export interface StepProcessorDeps extends ContextDeps {
   store: RunStore;
   steps: ReadonlyMap<string, StepDefinition>;
+  rateLimits: {
+    /** How long a step may be set aside for rate limits, from its first start. */
+    stepDeadlineMs: number;
+    /** A provider's documented window (scaled), when its answer names no wait. */
+    windowMs: Readonly<Record<string, number>>;
+  };
 }
 
 /**
@@ -19,6 +25,7 @@ export async function processStep(
   deps: StepProcessorDeps,
   job: Job<StepJobData>,
   signal?: AbortSignal,
+  token?: string,
 ): Promise<StepJobResult> {
   const { runId, step: name } = job.data;
   const step = deps.steps.get(name);
@@ -34,8 +41,13 @@ export async function processStep(
     if (run.stepJobs[name] !== job.id)
       throw new AppError('INVALID_STATE', `job ${job.id} is not the run's current ${name} job`);
     await deps.store.transition(runId, ['queued'], 'running', { startedAt: new Date().toISOString() });
-    if (!job.data.resources)
-      await job.updateData({ ...job.data, resources: {}, startedAt: job.data.startedAt ?? new Date().toISOString() });
+    if (!job.data.resources || job.data.rateLimit?.waitingUntil)
+      await job.updateData({
+        ...job.data,
+        resources: job.data.resources ?? {},
+        startedAt: job.data.startedAt ?? new Date().toISOString(),
+        ...(job.data.rateLimit ? { rateLimit: { ...job.data.rateLimit, waitingUntil: undefined } } : {}),
+      });
 
     log.info('step started');
     const ctx = createStepContext(deps, run, job, signal);
@@ -51,6 +63,10 @@ export async function processStep(
     const err = isAppError(e)
       ? e
       : new AppError('INTERNAL', e instanceof Error ? e.message : String(e), { retryable: true });
+    if (err.code === 'PROVIDER_RATE_LIMITED' && token && (await setAside(deps, job, err, token))) {
+      log.info({ waitingUntil: job.data.rateLimit?.waitingUntil }, `step waits for a rate limit: ${err.message}`);
+      throw new DelayedError();
+    }
     log.warn({ code: err.code, retryable: err.retryable }, `step failed: ${err.message}`);
     if (!err.retryable) throw new UnrecoverableError(encodeReason(err));
     throw new RetryableStepError(encodeReason(err), err.retryAfterMs);
@@ -68,4 +84,34 @@ export function providerBackoff(baseMs: number) {
     const asked = err instanceof RetryableStepError ? (err.retryAfterMs ?? 0) : 0;
     return Math.min(600_000, Math.max(jittered, asked));
   };
+}
+
+/**
+ * A rate limit is no failure: the job is set aside (moved to delayed) until the provider's
+ * window reopens, which spends no attempt, as long as that is within the step's deadline.
+ * The wait is written to the job first, so the run shows that it waits and until when.
+ */
+async function setAside(
+  deps: StepProcessorDeps,
+  job: Job<StepJobData>,
+  err: AppError,
+  token: string,
+): Promise<boolean> {
+  const provider = typeof err.details?.provider === 'string' ? err.details.provider : undefined;
+  const wait = Math.max(50, err.retryAfterMs ?? deps.rateLimits.windowMs[provider ?? ''] ?? 60_000);
+  const firstStart = Date.parse(job.data.startedAt ?? new Date().toISOString());
+  const until = Date.now() + wait;
+  if (until > firstStart + deps.rateLimits.stepDeadlineMs) return false;
+  const prior = job.data.rateLimit ?? { waitedMs: 0, delays: 0 };
+  await job.updateData({
+    ...job.data,
+    rateLimit: {
+      waitingUntil: new Date(until).toISOString(),
+      ...(provider ? { provider } : {}),
+      waitedMs: prior.waitedMs + wait,
+      delays: prior.delays + 1,
+    },
+  });
+  await job.moveToDelayed(until, token);
+  return true;
 }

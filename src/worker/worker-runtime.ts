@@ -5,6 +5,8 @@ import type { Logger } from '../shared/logger.js';
 import { assertRedisReachable, createRedis, evictionPolicy } from '../shared/redis.js';
 import { createProviderClients, type ProviderClients } from '../providers/provider-clients.js';
 import type { ProvidersConfig } from '../providers/provider-config.js';
+import { createRateBudget } from '../providers/rate-budget.js';
+import type { ProviderName } from '../shared/providers.js';
 import { createQueues, PROVISION_QUEUE, ROLLBACK_QUEUE } from '../runs/queues.js';
 import { RunStore } from '../runs/run-store.js';
 import type { FinalizeJobData, RollbackJobData, StepJobData } from '../runs/run.types.js';
@@ -39,6 +41,18 @@ export interface WorkerSettings {
   rollbackOnFailure: 'auto' | 'manual';
   worker: WorkerTuning;
   providers: ProvidersConfig;
+  rateBudgets: RateBudgetSettings;
+}
+
+/** The providers' rate limits as budgets shared in Redis (src/providers/rate-budget.ts). */
+export interface RateBudgetSettings {
+  enabled: boolean;
+  /** Per provider: the scale of the documented windows (the sandbox's time scale when emulated). */
+  timeScale: Record<ProviderName, number>;
+  /** Points per window by rule id, replacing the documented defaults. */
+  points: Record<string, number>;
+  /** A wait for budget longer than this steps the job aside (delayed) instead of holding its slot. */
+  maxInlineWaitMs: number;
 }
 
 export interface WorkerRuntime {
@@ -63,8 +77,21 @@ export async function startWorkers(
 
   const queues = createQueues(config.redisUrl, config.queuePrefix);
   const store = new RunStore(queues.connection, config.queuePrefix);
+  const budget = config.rateBudgets.enabled
+    ? createRateBudget({
+        redis: queues.connection,
+        prefix: config.queuePrefix,
+        timeScale: config.rateBudgets.timeScale,
+        points: config.rateBudgets.points,
+        maxInlineWaitMs: config.rateBudgets.maxInlineWaitMs,
+      })
+    : undefined;
   const clients =
-    overrides.clients ?? createProviderClients(config.providers, { timeoutMs: config.worker.providerTimeoutMs });
+    overrides.clients ??
+    createProviderClients(config.providers, {
+      timeoutMs: config.worker.providerTimeoutMs,
+      ...(budget ? { budget } : {}),
+    });
   const steps = new Map(STEPS.map((s) => [s.name, s]));
   const notify = createCallbackNotifier(store, logger);
   const flow = { stepAttempts: config.worker.stepAttempts, stepBackoffMs: config.worker.stepBackoffMs };
@@ -74,6 +101,12 @@ export async function startWorkers(
   };
   const sealer = createSealer(config.encryptionKey);
   const common = { store, queues, flow, providers: config.providers, timings, clients, sealer, logger, steps };
+  const rateLimits = {
+    stepDeadlineMs: config.worker.stepDeadlineMs,
+    windowMs: Object.fromEntries(
+      Object.entries(config.rateBudgets.timeScale).map(([p, scale]) => [p, Math.ceil(60_000 * scale)]),
+    ),
+  };
   const workerOptions = {
     connection,
     prefix: config.queuePrefix,
@@ -84,13 +117,13 @@ export async function startWorkers(
 
   const provision = new Worker(
     PROVISION_QUEUE,
-    async (job: Job, _token?: string, signal?: AbortSignal) =>
+    async (job: Job, token?: string, signal?: AbortSignal) =>
       job.name === 'finalize'
         ? processFinalize(
             { ...common, rollbackOnFailure: config.rollbackOnFailure, notify },
             job as Job<FinalizeJobData>,
           )
-        : processStep(common, job as Job<StepJobData>, signal),
+        : processStep({ ...common, rateLimits }, job as Job<StepJobData>, signal, token),
     {
       ...workerOptions,
       concurrency: config.worker.concurrency,

@@ -332,15 +332,16 @@ describe('crash recovery (SPEC 4.2, 4.3)', () => {
     const waiting = await h.getRun(runId);
     expect(waiting.state).toBe('queued');
     expect(waiting.steps.map((s: any) => s.state)).toEqual(Array(6).fill('pending'));
-    // In Redis, untouched: the three independent steps wait for a worker, the others for them.
+    // In Redis, untouched: the three independent steps wait for a worker (prioritized: a new run's
+    // first creates go after the work of runs in flight), the others wait for them.
     const jobStates: Record<string, string> = {};
     for (const step of ['supabase', 'database', 'github', 'vercel', 'n8n', 'backup', 'finalize']) {
       jobStates[step] = await (await Job.fromId(queues.provision, `${runId}-g1-${step}`))!.getState();
     }
     expect(jobStates).toEqual({
-      supabase: 'waiting',
-      github: 'waiting',
-      n8n: 'waiting',
+      supabase: 'prioritized',
+      github: 'prioritized',
+      n8n: 'prioritized',
       database: 'waiting-children',
       vercel: 'waiting-children',
       backup: 'waiting-children',

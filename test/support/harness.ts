@@ -65,10 +65,11 @@ export async function startHarness(
   options: { worker?: boolean; logs?: string[] } = {},
 ): Promise<Harness> {
   const sandboxEnv = typeof envOrFn === 'function' ? {} : envOrFn;
+  const timeScale = sandboxEnv.SANDBOX_TIME_SCALE ?? '0.01';
   const sandbox = await startSandbox({
     port: 0,
     databaseUrl: DATABASE_URL,
-    timeScale: Number(sandboxEnv.SANDBOX_TIME_SCALE ?? 0.01),
+    timeScale: Number(timeScale),
     rateLimits: sandboxEnv.SANDBOX_RATE_LIMITS === 'on',
     logger: pino({ level: 'silent' }),
     emulators: EMULATORS,
@@ -80,6 +81,8 @@ export async function startHarness(
     REDIS_URL,
     DATABASE_URL,
     SANDBOX_URL: sandbox.url,
+    // The workers' rate budgets follow the sandbox's time-scaled windows.
+    SANDBOX_TIME_SCALE: timeScale,
     QUEUE_PREFIX: prefix,
     PORT: '0',
     API_TOKENS: `admin:${tokens.admin},viewer:${tokens.viewer}`,
