@@ -6,15 +6,7 @@ import {
   n8nWorkflowFor,
   type N8nWorkflowOptions,
 } from '../src/shared/templates.js';
-import type { ProvisionRequest } from '../src/steps/step.types.js';
-
-const buildRequest = (overrides: Partial<ProvisionRequest> = {}): ProvisionRequest => ({
-  clientId: 'acme-lodge',
-  clientName: 'Acme Lodge',
-  orgEmail: 'ops@acme.example',
-  tier: 'professional',
-  ...overrides,
-});
+import { buildRequest } from './support/factories.js';
 
 const buildWorkflowOptions = (overrides: Partial<N8nWorkflowOptions> = {}): N8nWorkflowOptions => ({
   name: 'Client acme-lodge - Acme Lodge',
@@ -32,7 +24,7 @@ describe('module manifest', () => {
   });
 
   it("gives the client's copy its lowercase id, its tier and an enabled flag per module", () => {
-    const config = clientConfigFor(buildRequest({ clientId: 'Acme-Lodge', tier: 'starter' }));
+    const config = clientConfigFor(buildRequest({ clientId: 'Acme-Lodge', clientName: 'Acme Lodge', tier: 'starter' }));
 
     expect(config).toMatchObject({ clientId: 'acme-lodge', clientName: 'Acme Lodge', tier: 'starter' });
     expect(Object.fromEntries(config.modules.map((m) => [m.id, m.enabled]))).toEqual({
@@ -46,7 +38,8 @@ describe('module manifest', () => {
   });
 
   it('writes the same copy for the same request, so a retried commit changes nothing', () => {
-    expect(JSON.stringify(clientConfigFor(buildRequest()))).toBe(JSON.stringify(clientConfigFor(buildRequest())));
+    const request = buildRequest();
+    expect(JSON.stringify(clientConfigFor({ ...request }))).toBe(JSON.stringify(clientConfigFor({ ...request })));
   });
 });
 

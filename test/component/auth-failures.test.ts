@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderName } from '../../src/config/config.js';
 import type { StepName } from '../../src/steps/step-graph.js';
-import { buildRequest, resourcesOf, startHarness, type Harness } from '../support/harness.js';
+import { buildRequest } from '../support/factories.js';
+import { resourcesOf, startHarness, type Harness } from '../support/harness.js';
 
 /**
  * Issue 3, item 3: a refused credential fails the step at once (no retry), names the variable

@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createQueues, type Queues } from '../../src/runs/queues.js';
-import { buildRequest, resourcesOf, startHarness, type Harness } from '../support/harness.js';
+import { buildRequest } from '../support/factories.js';
+import { resourcesOf, startHarness, type Harness } from '../support/harness.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WORKER_ENTRY = resolve(ROOT, 'test/support/worker-process.ts');

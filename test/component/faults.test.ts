@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderName } from '../../src/config/config.js';
 import type { TransportFault } from '../../src/sandbox/framework/faults.js';
 import type { StepName } from '../../src/steps/step-graph.js';
-import { buildRequest, resourcesOf, startHarness, type Harness } from '../support/harness.js';
+import { buildRequest } from '../support/factories.js';
+import { resourcesOf, startHarness, type Harness } from '../support/harness.js';
 
 /**
  * Issue 3, item 2: a transient fault on any create still ends in exactly one of each resource.

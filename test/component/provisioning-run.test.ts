@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectDatabaseName } from '../../src/sandbox/supabase/project-database.js';
-import { DATABASE_URL, buildRequest, resourcesOf, startHarness, type Harness } from '../support/harness.js';
+import { buildRequest } from '../support/factories.js';
+import { DATABASE_URL, resourcesOf, startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {

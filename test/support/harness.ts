@@ -8,6 +8,10 @@ import { EMULATORS } from '../../src/sandbox/emulators.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/framework/sandbox-server.js';
 import type { FaultRule } from '../../src/sandbox/framework/faults.js';
 import type { ProvisionRequest } from '../../src/steps/step.types.js';
+import { buildRequest } from './factories.js';
+
+/** Re-exported for bench/run.ts, which imports it from here. */
+export { buildRequest };
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -37,19 +41,6 @@ export interface Harness {
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
-}
-
-let counter = 0;
-/** A request with a unique client id, so tests never share a client. */
-export function buildRequest(overrides: Partial<ProvisionRequest> = {}): ProvisionRequest {
-  counter += 1;
-  return {
-    clientId: `t${randomBytes(3).toString('hex')}${counter}`,
-    clientName: 'Acme Holiday Lets',
-    orgEmail: 'ops@acme.test',
-    tier: 'professional',
-    ...overrides,
-  };
 }
 
 /**

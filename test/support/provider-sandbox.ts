@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createProviderClients, type ProviderClients } from '../../src/providers/provider-clients.js';
@@ -6,7 +5,6 @@ import { EMULATORS } from '../../src/sandbox/emulators.js';
 import type { EmulatorFactory } from '../../src/sandbox/framework/emulator.types.js';
 import type { FaultRule } from '../../src/sandbox/framework/faults.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/framework/sandbox-server.js';
-import type { ProvisionRequest } from '../../src/steps/step.types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the admin route's JSON, read per provider by each test
 export type SandboxState = Record<string, any>;
@@ -75,15 +73,5 @@ export async function startProviderSandbox(
   };
 }
 
-let counter = 0;
-/** A request with a client id no other test uses. */
-export function buildRequest(overrides: Partial<ProvisionRequest> = {}): ProvisionRequest {
-  counter += 1;
-  return {
-    clientId: `P${randomBytes(3).toString('hex')}${counter}`,
-    clientName: 'Acme Holiday Lets',
-    orgEmail: 'ops@acme.test',
-    tier: 'professional',
-    ...overrides,
-  };
-}
+/** Re-exported for the step tests (test/steps), which import it from here. */
+export { buildRequest } from './factories.js';
