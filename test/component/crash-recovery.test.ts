@@ -15,7 +15,7 @@ import { Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createQueues, type Queues } from '../../src/runs/queues.js';
 import { buildRequest } from '../support/factories.js';
-import { resourcesOf, startHarness, type Harness } from '../support/harness.js';
+import { NONE_LEFT, ONE_OF_EACH, resourceCounts, resourcesOf, startHarness, type Harness } from '../support/harness.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WORKER_ENTRY = resolve(ROOT, 'test/support/worker-process.ts');
@@ -25,7 +25,6 @@ const STALLED_INTERVAL_MS = 1000;
 const WAIT = { timeout: 20_000, interval: 10 };
 const FINAL = ['succeeded', 'failed', 'rolled_back', 'rollback_failed'];
 
-const NONE = { supabase: [], github: [], vercel: [], n8n: [], gitea: [] };
 /** The create operation of each provider, as the sandbox logs it. */
 const CREATES = [
   ['supabase', 'v1-create-a-project'],
@@ -141,14 +140,7 @@ const stepOf = (run: any, name: string) => run.steps.find((s: any) => s.name ===
 
 /** Every resource of the client exists exactly once, and each provider's create answered 2xx once. */
 function expectProvisionedOnce(state: any, calls: any[], clientId: string): void {
-  const mine = resourcesOf(state, clientId);
-  expect(Object.fromEntries(Object.entries(mine).map(([k, v]) => [k, v.length]))).toEqual({
-    supabase: 1,
-    github: 1,
-    vercel: 1,
-    n8n: 1,
-    gitea: 1,
-  });
+  expect(resourceCounts(state, clientId)).toEqual(ONE_OF_EACH);
   for (const [provider, op] of CREATES) {
     // Called once; a second call may only have been refused (a conflict), never have created.
     expect(
@@ -224,7 +216,7 @@ describe('crash recovery (SPEC 4.2, 4.3)', () => {
     await spawnWorker();
     const done = await h.waitForRun(runId, ['rolled_back', 'rollback_failed'], 25_000);
     expect(done.state).toBe('rolled_back');
-    expect(resourcesOf(await h.sandboxState(), req.clientId)).toEqual(NONE);
+    expect(resourceCounts(await h.sandboxState(), req.clientId)).toEqual(NONE_LEFT);
     expect(compensated(done)).toEqual(['supabase', 'database', 'github', 'vercel', 'n8n', 'backup']);
 
     // Resumed, not redone: the compensations finished before the kill did not run again; the one

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GiteaClient } from '../../src/providers/gitea.client.js';
 import { SupabaseClient } from '../../src/providers/supabase.client.js';
 import type { AppError } from '../../src/shared/errors.js';
@@ -10,7 +10,8 @@ beforeAll(async () => {
   ps = await startProviderSandbox();
 });
 afterAll(async () => ps?.close());
-beforeEach(async () => ps.reset());
+// Faults (and what they left) are cleared after each test, so that a failing one cannot leak them.
+afterEach(async () => ps.reset());
 
 const failure = async (p: Promise<unknown>): Promise<AppError> => {
   try {

@@ -189,3 +189,20 @@ export function resourcesOf(state: any, clientId: string) {
     gitea: (state.gitea?.files ?? []).filter((f: any) => f.path === `${id}/n8n-workflow.json`),
   };
 }
+
+export type ResourceCounts = Record<keyof ReturnType<typeof resourcesOf>, number>;
+/** How many resources of each provider the sandbox holds for one client (by derived name). */
+export function resourceCounts(state: any, clientId: string): ResourceCounts {
+  const mine = resourcesOf(state, clientId);
+  return {
+    supabase: mine.supabase.length,
+    github: mine.github.length,
+    vercel: mine.vercel.length,
+    n8n: mine.n8n.length,
+    gitea: mine.gitea.length,
+  };
+}
+/** A provisioned client: exactly one of each resource. */
+export const ONE_OF_EACH: ResourceCounts = { supabase: 1, github: 1, vercel: 1, n8n: 1, gitea: 1 };
+/** A rolled-back client: nothing left at any provider. */
+export const NONE_LEFT: ResourceCounts = { supabase: 0, github: 0, vercel: 0, n8n: 0, gitea: 0 };

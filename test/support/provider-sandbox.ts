@@ -6,7 +6,7 @@ import type { EmulatorFactory } from '../../src/sandbox/framework/emulator.types
 import type { FaultRule } from '../../src/sandbox/framework/faults.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/framework/sandbox-server.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the admin route's JSON, read per provider by each test
+/** The admin route's JSON, loosely typed: each test reads the slice it checks. */
 export type SandboxState = Record<string, any>;
 export interface SandboxCall {
   provider: string;
@@ -29,6 +29,8 @@ export interface ProviderSandbox {
   state(): Promise<SandboxState>;
   calls(): Promise<SandboxCall[]>;
   addFaults(rules: FaultRule[]): Promise<void>;
+  /** `DELETE /_sandbox/faults`: for an `afterEach`, so that a failing test cannot leak its faults. */
+  clearFaults(): Promise<void>;
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -68,6 +70,7 @@ export async function startProviderSandbox(
     state: async () => (await admin('GET', '/state')) as SandboxState,
     calls: async () => (await admin('GET', '/calls')) as SandboxCall[],
     addFaults: async (rules) => void (await admin('POST', '/faults', { rules })),
+    clearFaults: async () => void (await admin('DELETE', '/faults')),
     reset: async () => void (await admin('POST', '/reset')),
     close: () => sandbox.close(),
   };
