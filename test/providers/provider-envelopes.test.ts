@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GithubClient } from '../../src/providers/github.client.js';
 import { N8nClient } from '../../src/providers/n8n.client.js';
 import { VercelClient } from '../../src/providers/vercel.client.js';
-import type { AppError } from '../../src/shared/errors.js';
+import { failure } from '../support/expect-helpers.js';
 
 /**
  * Provider-specific answers the sandbox's generic faults do not play (GitHub's rate-limit
@@ -34,15 +34,6 @@ afterAll(async () => new Promise<void>((r) => server.close(() => r())));
 beforeEach(() => {
   seen = [];
 });
-
-const failure = async (p: Promise<unknown>): Promise<AppError> => {
-  try {
-    await p;
-  } catch (e) {
-    return e as AppError;
-  }
-  throw new Error('expected a failure');
-};
 
 const github = () =>
   new GithubClient(
