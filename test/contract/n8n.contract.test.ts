@@ -8,34 +8,27 @@ import { failure } from '../support/expect-helpers.js';
 import { describeContract } from './contract-suite.js';
 import type { ContractName, Exception } from './contract-validator.js';
 
+/** The operations n8n 1.x describes; 2.x adds publishing. */
+const V1_OPERATIONS = [
+  'getWorkflows',
+  'createWorkflow',
+  'getWorkflow',
+  'deleteWorkflow',
+  'activateWorkflow',
+  'deactivateWorkflow',
+];
 /** Both majors: n8n 2.x against n8n.openapi.json, n8n 1.x against n8n-1.x.openapi.json. */
 const VERSIONS = [
   {
     contract: 'n8n' as ContractName,
     emulator: createN8nEmulator,
-    operations: [
-      'getWorkflows',
-      'createWorkflow',
-      'getWorkflow',
-      'deleteWorkflow',
-      'activateWorkflow',
-      'deactivateWorkflow',
-      'publishWorkflow',
-      'unpublishWorkflow',
-    ],
+    operations: [...V1_OPERATIONS, 'publishWorkflow', 'unpublishWorkflow'],
     exceptions: [] as Exception[],
   },
   {
     contract: 'n8n-1.x' as ContractName,
     emulator: createN8nV1Emulator,
-    operations: [
-      'getWorkflows',
-      'createWorkflow',
-      'getWorkflow',
-      'deleteWorkflow',
-      'activateWorkflow',
-      'deactivateWorkflow',
-    ],
+    operations: V1_OPERATIONS,
     exceptions: [
       {
         key: 'createWorkflow 415 undocumented-status',

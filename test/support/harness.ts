@@ -9,6 +9,7 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/framework/s
 import type { FaultRule } from '../../src/sandbox/framework/faults.js';
 import type { ProvisionRequest } from '../../src/steps/step.types.js';
 import { buildRequest } from './factories.js';
+import { sandboxAdmin } from './sandbox-admin.js';
 
 /** Re-exported for bench/run.ts, which imports it from here. */
 export { buildRequest };
@@ -114,14 +115,7 @@ export async function startHarness(
     }
     return { status: res.status, body, headers: res.headers };
   };
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${sandbox.url}${path}`, {
-      method,
-      ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
-    });
-    if (!res.ok) throw new Error(`sandbox ${method} ${path}: ${res.status} ${await res.text()}`);
-    return res.status === 204 ? undefined : res.json();
-  };
+  const admin = sandboxAdmin(sandbox.url);
 
   const h: Harness = {
     api: apiServer.url,
@@ -146,10 +140,10 @@ export async function startHarness(
         `run ${runId} did not reach ${states.join('|')} in ${timeoutMs} ms; last: ${JSON.stringify(last)}`,
       );
     },
-    sandboxState: () => admin('GET', '/_sandbox/state'),
-    sandboxCalls: async () => (await admin('GET', '/_sandbox/calls')) as any[],
-    addFaults: async (rules) => void (await admin('POST', '/_sandbox/faults', { rules })),
-    clearFaults: async () => void (await admin('DELETE', '/_sandbox/faults')),
+    sandboxState: admin.state,
+    sandboxCalls: admin.calls,
+    addFaults: admin.addFaults,
+    clearFaults: admin.clearFaults,
     async startWorker() {
       worker ??= await startWorkers(config, logger);
     },
