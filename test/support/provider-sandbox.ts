@@ -30,7 +30,9 @@ export async function startProviderSandbox(
     logger: pino({ level: 'silent' }),
     emulators: options.emulators ?? EMULATORS,
   });
-  const timeoutMs = options.timeoutMs ?? 5000;
+  // Generous, as in the harness: under load the Supabase delete drops a real database, which can take seconds.
+  // A test of the timeout itself builds its client with a short one.
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const configWith = (env: Record<string, string>) =>
     loadConfig(
       { roles: ['worker'], generateMissingSecrets: true },
