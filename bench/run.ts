@@ -5,7 +5,8 @@
  *
  *   BENCH_CLIENTS=20 SANDBOX_TIME_SCALE=0.1 npm run bench
  */
-import { buildRequest, resourcesOf, startHarness } from '../test/support/harness.js';
+import { buildRequest } from '../test/support/factories.js';
+import { resourcesOf, startHarness } from '../test/support/harness.js';
 
 const clients = Number(process.env.BENCH_CLIENTS ?? 20);
 const timeScale = process.env.SANDBOX_TIME_SCALE ?? '0.1';

@@ -2,15 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { clientConfigFor, enabledModules } from '../src/steps/templates/client-modules.js';
 import { loadSchemaSql } from '../src/steps/templates/client-schema.js';
 import { n8nWorkflowFor, type N8nWorkflowOptions } from '../src/steps/templates/n8n-workflow.js';
-import type { ProvisionRequest } from '../src/shared/provision-request.js';
-
-const buildRequest = (overrides: Partial<ProvisionRequest> = {}): ProvisionRequest => ({
-  clientId: 'acme-lodge',
-  clientName: 'Acme Lodge',
-  orgEmail: 'ops@acme.example',
-  tier: 'professional',
-  ...overrides,
-});
+import { buildRequest } from './support/factories.js';
 
 const buildWorkflowOptions = (overrides: Partial<N8nWorkflowOptions> = {}): N8nWorkflowOptions => ({
   name: 'Client acme-lodge - Acme Lodge',
@@ -28,7 +20,7 @@ describe('module manifest', () => {
   });
 
   it("gives the client's copy its lowercase id, its tier and an enabled flag per module", () => {
-    const config = clientConfigFor(buildRequest({ clientId: 'Acme-Lodge', tier: 'starter' }));
+    const config = clientConfigFor(buildRequest({ clientId: 'Acme-Lodge', clientName: 'Acme Lodge', tier: 'starter' }));
 
     expect(config).toMatchObject({ clientId: 'acme-lodge', clientName: 'Acme Lodge', tier: 'starter' });
     expect(Object.fromEntries(config.modules.map((m) => [m.id, m.enabled]))).toEqual({
@@ -42,7 +34,8 @@ describe('module manifest', () => {
   });
 
   it('writes the same copy for the same request, so a retried commit changes nothing', () => {
-    expect(JSON.stringify(clientConfigFor(buildRequest()))).toBe(JSON.stringify(clientConfigFor(buildRequest())));
+    const request = buildRequest();
+    expect(JSON.stringify(clientConfigFor({ ...request }))).toBe(JSON.stringify(clientConfigFor({ ...request })));
   });
 });
 

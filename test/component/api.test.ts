@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRequest, startHarness, type Harness } from '../support/harness.js';
+import { buildRequest } from '../support/factories.js';
+import { startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -10,15 +11,29 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function enqueuedJobs(): Promise<number> {
-  const keys = await h.redis.keys(`${h.prefix}:provision:*`);
-  return keys.filter((k) => /:provision:[0-9a-f-]{36}-g\d+-\w+$/.test(k)).length;
-}
-async function runKeys(): Promise<number> {
-  return (await h.redis.keys(`${h.prefix}:run:*`)).length;
+/**
+ * Every key under the harness's queue prefix (jobs, runs, client claims), but each queue's `meta`,
+ * which BullMQ writes on its own once the API's queues connect.
+ */
+async function storedKeys(): Promise<string[]> {
+  return (await h.redis.keys(`${h.prefix}:*`)).filter((k) => !k.endsWith(':meta')).sort();
 }
 
-describe('POST /api/provisioning refuses what it must, and enqueues nothing then', () => {
+/** Runs `act` (which must be refused) and checks that it left nothing in Redis: no job, no run, no claim. */
+async function expectNothingStored<T>(act: () => Promise<T>): Promise<T> {
+  const before = await storedKeys();
+  const result = await act();
+  expect(await storedKeys()).toEqual(before);
+  return result;
+}
+
+/** The jobs of one run's flow: one per step, and the finalize job. */
+async function jobsOf(runId: string): Promise<string[]> {
+  const keys = await h.redis.keys(`${h.prefix}:provision:${runId}-g*`);
+  return keys.filter((k) => /-g\d+-\w+$/.test(k)).sort();
+}
+
+describe('POST /api/provisioning refuses what it must, and then stores and enqueues nothing', () => {
   const cases: [string, Record<string, unknown>, string][] = [
     ['a clientId too short', { clientId: 'ab' }, 'clientId'],
     ['a clientId ending with -', { clientId: 'acme-' }, 'clientId'],
@@ -32,7 +47,9 @@ describe('POST /api/provisioning refuses what it must, and enqueues nothing then
     ['an unknown key', { admin: true }, 'admin'],
   ];
   it.each(cases)('When the body has %s, then the answer is 400 naming the field', async (_what, patch, field) => {
-    const res = await h.request('POST', '/api/provisioning', { body: { ...buildRequest(), ...patch } });
+    const res = await expectNothingStored(() =>
+      h.request('POST', '/api/provisioning', { body: { ...buildRequest(), ...patch } }),
+    );
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
     expect(res.body.error.message).toContain(field);
@@ -40,42 +57,43 @@ describe('POST /api/provisioning refuses what it must, and enqueues nothing then
   });
 
   it('When a required field is missing, then the 400 names every missing field', async () => {
-    const res = await h.request('POST', '/api/provisioning', { body: {} });
+    const res = await expectNothingStored(() => h.request('POST', '/api/provisioning', { body: {} }));
     expect(res.status).toBe(400);
     for (const f of ['clientId', 'clientName', 'orgEmail', 'tier']) expect(res.body.error.message).toContain(f);
   });
 
   it('When the body is not JSON, then 400; when it is over 16 KiB, then 413', async () => {
-    expect(
-      (
-        await h.request('POST', '/api/provisioning', {
-          body: '{"clientId":',
-          headers: { 'content-type': 'application/json' },
-        })
-      ).status,
-    ).toBe(400);
-    const big = await h.request('POST', '/api/provisioning', {
-      body: { ...buildRequest(), clientName: 'x'.repeat(17_000) },
-    });
+    const notJson = await expectNothingStored(() =>
+      h.request('POST', '/api/provisioning', {
+        body: '{"clientId":',
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+    expect(notJson.status).toBe(400);
+    const big = await expectNothingStored(() =>
+      h.request('POST', '/api/provisioning', { body: buildRequest({ clientName: 'x'.repeat(17_000) }) }),
+    );
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('When there is no token or a wrong one, then 401; when a viewer posts, then 403', async () => {
     const body = buildRequest();
-    const none = await h.request('POST', '/api/provisioning', { body, token: null });
+    const none = await expectNothingStored(() => h.request('POST', '/api/provisioning', { body, token: null }));
     expect(none.status).toBe(401);
     expect(none.body.error.code).toBe('UNAUTHENTICATED');
-    expect((await h.request('POST', '/api/provisioning', { body, token: 'wrong-token-wrong-token' })).status).toBe(401);
-    const viewer = await h.request('POST', '/api/provisioning', { body, token: h.tokens.viewer });
+    const wrong = await expectNothingStored(() =>
+      h.request('POST', '/api/provisioning', { body, token: 'wrong-token-wrong-token' }),
+    );
+    expect(wrong.status).toBe(401);
+    const viewer = await expectNothingStored(() =>
+      h.request('POST', '/api/provisioning', { body, token: h.tokens.viewer }),
+    );
     expect(viewer.status).toBe(403);
     expect(viewer.body.error.code).toBe('FORBIDDEN');
     expect((await h.request('GET', '/api/provisioning', { token: null })).status).toBe(401);
-  });
-
-  it('When requests are refused, then nothing was enqueued and no run was recorded', async () => {
-    expect(await enqueuedJobs()).toBe(0);
-    expect(await runKeys()).toBe(0);
+    const runs = await h.request('GET', `/api/provisioning?clientId=${body.clientId}`);
+    expect(runs.body.runs).toEqual([]);
   });
 
   it('When an admin posts a valid client, then 202 with a run id, the run reads queued with every step pending, and a viewer may read it', async () => {
@@ -87,7 +105,15 @@ describe('POST /api/provisioning refuses what it must, and enqueues nothing then
     expect(run).toMatchObject({ runId: res.body.runId, clientId: req.clientId, state: 'queued', resources: {} });
     expect(run.steps.map((s: any) => s.state)).toEqual(Array(6).fill('pending'));
     expect(new Date(run.createdAt).toISOString()).toBe(run.createdAt);
-    expect(await enqueuedJobs()).toBe(7);
+    expect((await jobsOf(res.body.runId)).map((k) => k.replace(/^.*-g\d+-/, ''))).toEqual([
+      'backup',
+      'database',
+      'finalize',
+      'github',
+      'n8n',
+      'supabase',
+      'vercel',
+    ]);
 
     const list = await h.request('GET', `/api/provisioning?clientId=${req.clientId.toUpperCase()}`, {
       token: h.tokens.viewer,
@@ -109,7 +135,7 @@ describe('POST /api/provisioning refuses what it must, and enqueues nothing then
     ).toBe(403);
   });
 
-  it('healthz is live; readyz says Redis answers', async () => {
+  it('When /healthz and /readyz are asked without a token, then it is live, and ready because Redis answers', async () => {
     expect((await h.request('GET', '/healthz', { token: null })).status).toBe(200);
     expect((await h.request('GET', '/readyz', { token: null })).body).toEqual({ status: 'ready' });
   });

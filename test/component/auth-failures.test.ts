@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderName } from '../../src/shared/providers.js';
 import type { StepName } from '../../src/steps/step-graph.js';
-import { buildRequest, resourcesOf, startHarness, type Harness } from '../support/harness.js';
+import { buildRequest } from '../support/factories.js';
+import { NONE_LEFT, resourceCounts, startHarness, type Harness } from '../support/harness.js';
 
 /**
  * Issue 3, item 3: a refused credential fails the step at once (no retry), names the variable
@@ -124,13 +125,7 @@ describe('a refused credential (issue 3)', () => {
       }
 
       // Whatever the other steps created was compensated.
-      expect(resourcesOf(await h.sandboxState(), req.clientId)).toEqual({
-        supabase: [],
-        github: [],
-        vercel: [],
-        n8n: [],
-        gitea: [],
-      });
+      expect(resourceCounts(await h.sandboxState(), req.clientId)).toEqual(NONE_LEFT);
     },
     60_000,
   );

@@ -5,24 +5,26 @@
  * workers run as child processes (test/support/worker-process.ts) so that they can be killed
  * with SIGKILL, which BullMQ only notices through the lock expiring: with LOCK_DURATION_MS=2000
  * and STALLED_INTERVAL_MS=1000 a fresh worker takes such a job back within about 2-3 s
- * (bullmq-facts.md §5).
+ * (bullmq-facts.md §5). How fast that is belongs to the benchmark: these tests wait on conditions
+ * (vi.waitFor) with generous bounds and assert only what happened.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Job } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createQueues, type Queues } from '../../src/runs/queues.js';
-import { buildRequest, resourcesOf, startHarness, type Harness } from '../support/harness.js';
+import { buildRequest } from '../support/factories.js';
+import { NONE_LEFT, ONE_OF_EACH, resourceCounts, resourcesOf, startHarness, type Harness } from '../support/harness.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WORKER_ENTRY = resolve(ROOT, 'test/support/worker-process.ts');
 const LOCK_DURATION_MS = 2000;
 const STALLED_INTERVAL_MS = 1000;
-/** Show the figures this file measures (`CRASH_TEST_REPORT=1 npx vitest run ...`). */
-const REPORT = process.env.CRASH_TEST_REPORT === '1';
+/** How long a condition may take at most on a loaded machine: a bound against hanging, not a timing. */
+const WAIT = { timeout: 20_000, interval: 10 };
+const FINAL = ['succeeded', 'failed', 'rolled_back', 'rollback_failed'];
 
-const NONE = { supabase: [], github: [], vercel: [], n8n: [], gitea: [] };
 /** The create operation of each provider, as the sandbox logs it. */
 const CREATES = [
   ['supabase', 'v1-create-a-project'],
@@ -75,8 +77,6 @@ interface WorkerChild {
   /** Its stdout and stderr, line by line (pino JSON), to show when a test fails. */
   output: string[];
   exited: Promise<void>;
-  /** From spawn to its `worker-ready` line. */
-  startupMs: number;
 }
 
 const live = new Set<WorkerChild>();
@@ -85,7 +85,6 @@ const spawned: WorkerChild[] = [];
 
 /** Starts a worker process with the harness's environment; resolves once its workers are started. */
 async function spawnWorker(): Promise<WorkerChild> {
-  const spawnedAt = Date.now();
   const proc = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], {
     cwd: ROOT,
     // Only what the harness configured itself with (as the in-process worker had), so that no
@@ -95,18 +94,18 @@ async function spawnWorker(): Promise<WorkerChild> {
   });
   const output: string[] = [];
   const exited = new Promise<void>((done) => proc.once('exit', () => done()));
-  const child: WorkerChild = { proc, output, exited, startupMs: 0 };
+  const child: WorkerChild = { proc, output, exited };
   live.add(child);
   spawned.push(child);
   void exited.then(() => live.delete(child));
 
   await new Promise<void>((ready, fail) => {
+    // A bound against a worker that never starts, not a timing: readiness is the `worker-ready` line.
     const timer = setTimeout(() => fail(new Error(`worker did not start in 20 s:\n${output.join('')}`)), 20_000);
     const collect = (chunk: Buffer) => {
       output.push(chunk.toString());
-      if (!child.startupMs && output.join('').includes('worker-ready')) {
+      if (output.join('').includes('worker-ready')) {
         clearTimeout(timer);
-        child.startupMs = Date.now() - spawnedAt;
         ready();
       }
     };
@@ -134,51 +133,21 @@ async function killAll(): Promise<void> {
 
 // ---- helpers -------------------------------------------------------------------------------
 
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs: number,
-  everyMs = 10,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 const callsSince = async (from: number) => (await h.sandboxCalls()).slice(from);
 const count = (calls: any[], provider: string, operationId: string) =>
   calls.filter((c) => c.provider === provider && c.operationId === operationId);
 const stepOf = (run: any, name: string) => run.steps.find((s: any) => s.name === name);
 
-function report(label: string, figures: Record<string, unknown>): void {
-  if (REPORT) console.log(`[crash-recovery] ${label}: ${JSON.stringify(figures)}`);
-}
-
 /** Every resource of the client exists exactly once, and each provider's create answered 2xx once. */
-function expectProvisionedOnce(state: any, calls: any[], clientId: string): Record<string, number> {
-  const mine = resourcesOf(state, clientId);
-  expect(Object.fromEntries(Object.entries(mine).map(([k, v]) => [k, v.length]))).toEqual({
-    supabase: 1,
-    github: 1,
-    vercel: 1,
-    n8n: 1,
-    gitea: 1,
-  });
-  const creates: Record<string, number> = {};
+function expectProvisionedOnce(state: any, calls: any[], clientId: string): void {
+  expect(resourceCounts(state, clientId)).toEqual(ONE_OF_EACH);
   for (const [provider, op] of CREATES) {
-    const all = count(calls, provider, op);
-    creates[op] = all.length;
     // Called once; a second call may only have been refused (a conflict), never have created.
     expect(
-      all.filter((c) => c.status >= 200 && c.status < 300),
+      count(calls, provider, op).filter((c) => c.status >= 200 && c.status < 300),
       `${op} succeeded more than once`,
     ).toHaveLength(1);
   }
-  return creates;
 }
 
 // ---- tests ---------------------------------------------------------------------------------
@@ -193,14 +162,11 @@ describe('crash recovery (SPEC 4.2, 4.3)', () => {
     const runId: string = posted.body.runId;
 
     // The supabase step has created its project and is waiting for it to come up (600 ms).
-    const atKill = await until(
-      'the Supabase project to exist while it is COMING_UP',
-      async () => {
-        const project = resourcesOf(await h.sandboxState(), req.clientId).supabase[0];
-        return project?.status === 'COMING_UP' ? project : undefined;
-      },
-      15_000,
-    );
+    const atKill = await vi.waitFor(async () => {
+      const project = resourcesOf(await h.sandboxState(), req.clientId).supabase[0];
+      expect(project?.status, 'the Supabase project, while it is COMING_UP').toBe('COMING_UP');
+      return project;
+    }, WAIT);
     const killedAt = await kill9(first);
     const runAtKill = await h.getRun(runId);
     expect(runAtKill.state).toBe('running');
@@ -208,36 +174,19 @@ describe('crash recovery (SPEC 4.2, 4.3)', () => {
     const jobId = `${runId}-g1-supabase`;
     expect(await (await Job.fromId(queues.provision, jobId))!.getState()).toBe('active'); // orphaned: its lock still stands
 
-    const restartedAt = Date.now();
-    const fresh = await spawnWorker();
-    const done = await h.waitForRun(runId, ['succeeded', 'failed', 'rolled_back', 'rollback_failed'], 25_000);
+    await spawnWorker();
+    const done = await h.waitForRun(runId, FINAL, 25_000);
     expect(done.state).toBe('succeeded');
 
+    // Taken back by the fresh worker (its lock expired, a stalled check saw it), after the kill.
     const job = (await Job.fromId(queues.provision, jobId))!;
     expect(job.attemptsStarted).toBeGreaterThanOrEqual(2);
     expect(job.stalledCounter).toBeGreaterThanOrEqual(1);
+    expect(job.processedOn).toBeGreaterThan(killedAt);
     expect(stepOf(done, 'supabase').attempts).toBeGreaterThanOrEqual(2);
     expect(done.resources.supabase.ref).toBe(atKill.ref); // the same project, found again by name or recorded ref
 
-    const calls = await callsSince(from);
-    const creates = expectProvisionedOnce(await h.sandboxState(), calls, req.clientId);
-    // Taken back once its lock had expired and a stalled check of the fresh worker saw it (two
-    // passes): seconds, not the minute BullMQ's defaults would take.
-    const reactivatedAfterMs = job.processedOn! - killedAt;
-    const freshReadyAfterKillMs = restartedAt + fresh.startupMs - killedAt;
-    expect(reactivatedAfterMs).toBeGreaterThan(0);
-    expect(reactivatedAfterMs).toBeLessThan(
-      Math.max(LOCK_DURATION_MS, freshReadyAfterKillMs) + 3 * STALLED_INTERVAL_MS,
-    );
-    report('SIGKILL mid-step', {
-      reactivatedAfterMs,
-      freshWorkerReadyAfterKillMs: freshReadyAfterKillMs,
-      killToSucceededMs: Date.parse(done.finishedAt) - killedAt,
-      supabaseAttempts: stepOf(done, 'supabase').attempts,
-      stalledCounter: job.stalledCounter,
-      createCalls: creates,
-      steps: done.steps.map((s: any) => `${s.name}:${s.state}/${s.attempts}`),
-    });
+    expectProvisionedOnce(await h.sandboxState(), await callsSince(from), req.clientId);
   });
 
   it('When the worker is SIGKILLed during the rollback, then a fresh worker resumes it and nothing of the client is left', async () => {
@@ -253,11 +202,9 @@ describe('crash recovery (SPEC 4.2, 4.3)', () => {
     expect(posted.status).toBe(202);
     const runId: string = posted.body.runId;
 
-    await until(
-      'the GitHub delete to be in flight',
-      async () => count(await callsSince(from), 'github', 'repos/delete').length > 0,
-      20_000,
-    );
+    await vi.waitFor(async () => {
+      expect(count(await callsSince(from), 'github', 'repos/delete'), 'the GitHub delete in flight').not.toEqual([]);
+    }, WAIT);
     const killedAt = await kill9(first);
     const mid = await h.getRun(runId);
     expect(mid.state).toBe('rolling_back');
@@ -266,11 +213,10 @@ describe('crash recovery (SPEC 4.2, 4.3)', () => {
     expect(compensated(mid)).toEqual(['vercel', 'n8n', 'backup']);
     expect(resourcesOf(await h.sandboxState(), req.clientId).github).toHaveLength(1);
 
-    const restartedAt = Date.now();
-    const fresh = await spawnWorker();
+    await spawnWorker();
     const done = await h.waitForRun(runId, ['rolled_back', 'rollback_failed'], 25_000);
     expect(done.state).toBe('rolled_back');
-    expect(resourcesOf(await h.sandboxState(), req.clientId)).toEqual(NONE);
+    expect(resourceCounts(await h.sandboxState(), req.clientId)).toEqual(NONE_LEFT);
     expect(compensated(done)).toEqual(['supabase', 'database', 'github', 'vercel', 'n8n', 'backup']);
 
     // Resumed, not redone: the compensations finished before the kill did not run again; the one
@@ -283,21 +229,14 @@ describe('crash recovery (SPEC 4.2, 4.3)', () => {
     expect(githubDeletes.at(-1)).toBe(204);
     const rollbackJob = (await Job.fromId(queues.rollback, `${runId}-rollback-1`))!;
     expect(rollbackJob.stalledCounter).toBeGreaterThanOrEqual(1);
-    report('SIGKILL during rollback', {
-      rollbackReactivatedAfterMs: rollbackJob.processedOn! - killedAt,
-      freshWorkerReadyAfterKillMs: restartedAt + fresh.startupMs - killedAt,
-      killToRolledBackMs: Date.parse(done.finishedAt) - killedAt,
-      githubDeletes,
-      stalledCounter: rollbackJob.stalledCounter,
-    });
+    expect(rollbackJob.processedOn).toBeGreaterThan(killedAt);
   });
 
   it('When 10 POSTs for the same client race (case variants of its id), then all get the same run and each resource exists once', async () => {
     const from = (await h.sandboxCalls()).length;
     await spawnWorker();
-    const req = buildRequest({ clientId: `Race-${Date.now().toString(36)}` });
+    const req = buildRequest();
     const variants = [req.clientId, req.clientId.toLowerCase(), req.clientId.toUpperCase()];
-    const started = Date.now();
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         h.request('POST', '/api/provisioning', { body: { ...req, clientId: variants[i % variants.length] } }),
@@ -308,27 +247,27 @@ describe('crash recovery (SPEC 4.2, 4.3)', () => {
     expect(runIds.size).toBe(1);
     const [runId] = [...runIds] as [string];
 
-    const done = await h.waitForRun(runId, ['succeeded', 'failed', 'rolled_back', 'rollback_failed'], 20_000);
+    const done = await h.waitForRun(runId, FINAL, 20_000);
     expect(done.state).toBe('succeeded');
-    const creates = expectProvisionedOnce(await h.sandboxState(), await callsSince(from), req.clientId);
+    expectProvisionedOnce(await h.sandboxState(), await callsSince(from), req.clientId);
     const runs = await h.request('GET', `/api/provisioning?clientId=${req.clientId.toLowerCase()}`);
     expect(runs.body.runs).toHaveLength(1);
     // Already provisioned now: a further POST is refused, whatever the case.
     expect(
       (await h.request('POST', '/api/provisioning', { body: { ...req, clientId: req.clientId.toUpperCase() } })).status,
     ).toBe(409);
-    report('10 racing POSTs', { postToSucceededMs: Date.parse(done.finishedAt) - started, createCalls: creates });
   });
 
   it('When no worker runs, then a POST is still answered 202 and the run waits queued; a worker started later finishes it', async () => {
     const from = (await h.sandboxCalls()).length;
+    // No worker process runs, and the harness has none in-process: nothing can take the run, so
+    // there is no window to wait out; what a worker would take is checked as it stands.
     expect(live.size).toBe(0);
     const req = buildRequest();
     const posted = await h.request('POST', '/api/provisioning', { body: req });
     expect(posted.status).toBe(202);
     const runId: string = posted.body.runId;
 
-    await new Promise((r) => setTimeout(r, 1500));
     const waiting = await h.getRun(runId);
     expect(waiting.state).toBe('queued');
     expect(waiting.steps.map((s: any) => s.state)).toEqual(Array(6).fill('pending'));
@@ -349,14 +288,9 @@ describe('crash recovery (SPEC 4.2, 4.3)', () => {
     });
     expect(await callsSince(from)).toEqual([]);
 
-    const started = Date.now();
-    const worker = await spawnWorker();
-    const done = await h.waitForRun(runId, ['succeeded', 'failed', 'rolled_back', 'rollback_failed'], 20_000);
+    await spawnWorker();
+    const done = await h.waitForRun(runId, FINAL, 20_000);
     expect(done.state).toBe('succeeded');
     expectProvisionedOnce(await h.sandboxState(), await callsSince(from), req.clientId);
-    report('no worker, then one', {
-      workerStartupMs: worker.startupMs,
-      workerReadyToSucceededMs: Date.parse(done.finishedAt) - started - worker.startupMs,
-    });
   });
 });

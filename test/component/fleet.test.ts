@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRequest, resourcesOf, startHarness, type Harness } from '../support/harness.js';
+import { buildRequest } from '../support/factories.js';
+import { ONE_OF_EACH, resourceCounts, startHarness, type Harness } from '../support/harness.js';
 
 /**
  * Issue 7: a burst of clients at the providers' pace. The sandbox enforces the providers'
@@ -26,8 +27,8 @@ describe('a fleet', () => {
     expect(runs.filter((r) => r.state !== 'succeeded').map((r) => [r.clientId, r.state, r.error])).toEqual([]);
     const state = await h.sandboxState();
     const notOne = requests
-      .map((r) => [r.clientId, Object.values(resourcesOf(state, r.clientId)).map((l) => l.length)] as const)
-      .filter(([, counts]) => counts.some((n) => n !== 1));
+      .map((r) => ({ clientId: r.clientId, counts: resourceCounts(state, r.clientId) }))
+      .filter((c) => JSON.stringify(c.counts) !== JSON.stringify(ONE_OF_EACH));
     expect(notOne).toEqual([]);
     const refused = (await h.sandboxCalls()).filter(
       (c: any) => c.status === 429 || (c.provider === 'github' && c.status === 403),

@@ -1,11 +1,24 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { projectDatabaseName } from '../../src/sandbox/supabase/project-database.js';
-import { DATABASE_URL, buildRequest, resourcesOf, startHarness, type Harness } from '../support/harness.js';
+import { buildRequest } from '../support/factories.js';
+import {
+  DATABASE_URL,
+  NONE_LEFT,
+  ONE_OF_EACH,
+  resourceCounts,
+  resourcesOf,
+  startHarness,
+  type Harness,
+} from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
+});
+// Faults outlive a failing test: none may reach the next test.
+afterEach(async () => {
+  await h?.clearFaults();
 });
 afterAll(async () => {
   await h?.close();
@@ -90,25 +103,20 @@ describe('a provisioning run on the sandbox', () => {
   it('When Vercel always refuses createProject, then the run is rolled back, nothing of the client is left, and the run names the failed step', async () => {
     const req = buildRequest();
     await h.addFaults([{ provider: 'vercel', operationId: 'createProject', fault: 'http4xx', status: 400 }]);
-    try {
-      const posted = await h.request('POST', '/api/provisioning', { body: req });
-      const run = await h.waitForRun(posted.body.runId, ['rolled_back', 'rollback_failed', 'succeeded']);
-      expect(run.state).toBe('rolled_back');
-      expect(run.error).toMatchObject({ step: 'vercel', code: 'PROVIDER_REJECTED', retryable: false });
-      expect(run.error.message).toMatch(/vercel/i);
-      const vercel = run.steps.find((s: any) => s.name === 'vercel');
-      expect(vercel.attempts).toBe(1);
+    const posted = await h.request('POST', '/api/provisioning', { body: req });
+    const run = await h.waitForRun(posted.body.runId, ['rolled_back', 'rollback_failed', 'succeeded']);
+    expect(run.state).toBe('rolled_back');
+    expect(run.error).toMatchObject({ step: 'vercel', code: 'PROVIDER_REJECTED', retryable: false });
+    expect(run.error.message).toMatch(/vercel/i);
+    const vercel = run.steps.find((s: any) => s.name === 'vercel');
+    expect(vercel.attempts).toBe(1);
 
-      const mine = resourcesOf(await h.sandboxState(), req.clientId);
-      expect(mine).toEqual({ supabase: [], github: [], vercel: [], n8n: [], gitea: [] });
-      const ref = run.resources.supabase?.ref;
-      expect(ref).toMatch(/^[a-z]{20}$/);
-      expect(await databaseExists(ref)).toBe(false);
-      for (const s of ['supabase', 'github', 'n8n', 'backup']) {
-        expect(run.steps.find((x: any) => x.name === s).state).toBe('compensated');
-      }
-    } finally {
-      await h.clearFaults();
+    expect(resourceCounts(await h.sandboxState(), req.clientId)).toEqual(NONE_LEFT);
+    const ref = run.resources.supabase?.ref;
+    expect(ref).toMatch(/^[a-z]{20}$/);
+    expect(await databaseExists(ref)).toBe(false);
+    for (const s of ['supabase', 'github', 'n8n', 'backup']) {
+      expect(run.steps.find((x: any) => x.name === s).state).toBe('compensated');
     }
   });
 
@@ -125,7 +133,6 @@ describe('a provisioning run on the sandbox', () => {
     const third = await h.request('POST', '/api/provisioning', { body: req });
     expect(third.status).toBe(409);
     expect(third.body.error.code).toBe('CLIENT_ALREADY_PROVISIONED');
-    const mine = resourcesOf(await h.sandboxState(), req.clientId);
-    expect(Object.values(mine).map((list) => list.length)).toEqual([1, 1, 1, 1, 1]);
+    expect(resourceCounts(await h.sandboxState(), req.clientId)).toEqual(ONE_OF_EACH);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildRequest, resourcesOf, startHarness, type Harness } from '../support/harness.js';
+import { buildRequest } from '../support/factories.js';
+import { NONE_LEFT, resourceCounts, startHarness, type Harness } from '../support/harness.js';
 
 /**
  * A rate limit is never a failure (issue 7): a step or a compensation that meets a 429 waits
@@ -44,7 +45,7 @@ describe('rate limits', () => {
     expect(supabase.rateLimit).toMatchObject({ provider: 'supabase' });
     expect(supabase.rateLimit.waitedMs).toBeGreaterThanOrEqual(TOO_MANY * 1000);
     expect(supabase.rateLimit.waitingUntil).toBeUndefined();
-    expect(resourcesOf(await h.sandboxState(), req.clientId).supabase).toHaveLength(1);
+    expect(resourceCounts(await h.sandboxState(), req.clientId).supabase).toBe(1);
   });
 
   it('When Supabase rate-limits the delete during a rollback for longer than the compensation schedule, then the rollback still ends rolled_back', async () => {
@@ -67,6 +68,6 @@ describe('rate limits', () => {
     const compensation = step(run, 'supabase').compensation;
     expect(compensation.outcome).toBe('deleted');
     expect(compensation.attempts).toBeLessThanOrEqual(COMPENSATION_ATTEMPTS);
-    expect(resourcesOf(await h.sandboxState(), req.clientId)).toMatchObject({ supabase: [], vercel: [] });
+    expect(resourceCounts(await h.sandboxState(), req.clientId)).toEqual(NONE_LEFT);
   });
 });

@@ -1,9 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRequest, resourcesOf, startHarness, type Harness } from '../support/harness.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildRequest } from '../support/factories.js';
+import { NONE_LEFT, ONE_OF_EACH, resourceCounts, startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ ROLLBACK_ON_FAILURE: 'manual' });
+});
+// Faults outlive a test that fails before its run used them up: none may reach the next test.
+afterEach(async () => {
+  await h?.clearFaults();
 });
 afterAll(async () => {
   await h?.close();
@@ -41,8 +46,7 @@ describe('with ROLLBACK_ON_FAILURE=manual', () => {
     expect(done.steps.find((s: any) => s.name === 'n8n').attempts).toBe(2);
     const callsAfter = (await h.sandboxCalls()).filter((c: any) => c.operationId === 'v1-create-a-project').length;
     expect(callsAfter).toBe(callsBefore);
-    const mine = resourcesOf(await h.sandboxState(), req.clientId);
-    expect(Object.values(mine).map((l) => l.length)).toEqual([1, 1, 1, 1, 1]);
+    expect(resourceCounts(await h.sandboxState(), req.clientId)).toEqual(ONE_OF_EACH);
   });
 
   it('When an operator rolls back a failed run, then every resource goes; a second rollback is 409', async () => {
@@ -56,13 +60,7 @@ describe('with ROLLBACK_ON_FAILURE=manual', () => {
     expect(rb.status).toBe(202);
     const done = await h.waitForRun(posted.body.runId, ['rolled_back', 'rollback_failed']);
     expect(done.state).toBe('rolled_back');
-    expect(resourcesOf(await h.sandboxState(), req.clientId)).toEqual({
-      supabase: [],
-      github: [],
-      vercel: [],
-      n8n: [],
-      gitea: [],
-    });
+    expect(resourceCounts(await h.sandboxState(), req.clientId)).toEqual(NONE_LEFT);
     expect((await h.request('POST', `/api/provisioning/${posted.body.runId}/rollback`)).status).toBe(409);
     // A rolled-back client can be provisioned again, as a new run.
     const fresh = await h.request('POST', '/api/provisioning', { body: req });
@@ -78,13 +76,7 @@ describe('with ROLLBACK_ON_FAILURE=manual', () => {
     expect((await h.request('POST', `/api/provisioning/${posted.body.runId}/rollback`)).status).toBe(202);
     const done = await h.waitForRun(posted.body.runId, ['rolled_back', 'rollback_failed']);
     expect(done.state).toBe('rolled_back');
-    expect(resourcesOf(await h.sandboxState(), req.clientId)).toEqual({
-      supabase: [],
-      github: [],
-      vercel: [],
-      n8n: [],
-      gitea: [],
-    });
+    expect(resourceCounts(await h.sandboxState(), req.clientId)).toEqual(NONE_LEFT);
   });
 
   it('When a compensation keeps failing, then the run ends rollback_failed listing exactly what is left, and a retried rollback finishes the job', async () => {
@@ -100,8 +92,7 @@ describe('with ROLLBACK_ON_FAILURE=manual', () => {
     expect(stuck.leftResources.github.name).toBe(`client-${req.clientId.toLowerCase()}-app`);
     expect(stuck.steps.find((s: any) => s.name === 'github').state).toBe('compensation_failed');
     expect(stuck.steps.find((s: any) => s.name === 'supabase').state).toBe('compensated');
-    const mine = resourcesOf(await h.sandboxState(), req.clientId);
-    expect(Object.values(mine).map((l) => l.length)).toEqual([0, 1, 0, 0, 0]);
+    expect(resourceCounts(await h.sandboxState(), req.clientId)).toEqual({ ...NONE_LEFT, github: 1 });
 
     // The client cannot be provisioned again until the rollback is finished.
     expect((await h.request('POST', '/api/provisioning', { body: req })).body.error.code).toBe(
@@ -110,6 +101,6 @@ describe('with ROLLBACK_ON_FAILURE=manual', () => {
     expect((await h.request('POST', `/api/provisioning/${posted.body.runId}/rollback`)).status).toBe(202);
     const done = await h.waitForRun(posted.body.runId, ['rolled_back', 'rollback_failed']);
     expect(done.state).toBe('rolled_back');
-    expect(resourcesOf(await h.sandboxState(), req.clientId).github).toEqual([]);
+    expect(resourceCounts(await h.sandboxState(), req.clientId)).toEqual(NONE_LEFT);
   });
 });

@@ -2,7 +2,7 @@ import { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSealer } from '../../src/shared/crypto.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/sandbox-credentials.js';
-import { buildRequest, startHarness, type Harness } from '../support/harness.js';
+import { startHarness, type Harness } from '../support/harness.js';
 
 const logs: string[] = [];
 let h: Harness;
@@ -30,7 +30,7 @@ async function everythingInRedis(): Promise<string> {
 
 describe('no secret at rest in clear (SPEC 4.4)', () => {
   it('When a run succeeds, then the service-role key, the anon key, the DB password and the provider tokens appear nowhere in Redis, the API, the dashboard or the logs', async () => {
-    const posted = await h.provision(buildRequest());
+    const posted = await h.provision();
     const run = await h.waitForRun(posted.body.runId, ['succeeded', 'rolled_back']);
     expect(run.state).toBe('succeeded');
     const ref = run.resources.supabase.ref;

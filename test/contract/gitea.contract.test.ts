@@ -1,7 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { GiteaClient } from '../../src/providers/gitea.client.js';
-import { loadContract, type Contract, type Exception } from './contract-validator.js';
-import { failure, operationsIn, startRecordingSandbox, verify, type RecordingSandbox } from './recording-sandbox.js';
+import { failure } from '../support/expect-helpers.js';
+import { describeContract } from './contract-suite.js';
+import type { Exception } from './contract-validator.js';
+import type { RecordingSandbox } from './recording-sandbox.js';
 
 const OPERATIONS = [
   'createOrgRepo',
@@ -57,168 +59,146 @@ const EXCEPTIONS: Exception[] = [
   },
 ];
 
-let rec: RecordingSandbox;
-let contract: Contract;
-let owner: string;
-let repo: string;
-beforeAll(async () => {
-  contract = await loadContract('gitea');
-  rec = await startRecordingSandbox();
-  ({ backupOwner: owner, backupRepo: repo } = rec.config.providers.gitea);
-});
-afterAll(async () => rec?.close());
-
 const b64 = (text: string) => Buffer.from(text).toString('base64');
-const file = (path: string) => ({ owner, repo, path });
+/** The backup repository the client writes to, and a file in it. */
+const backupRepo = (rec: RecordingSandbox) => {
+  const { backupOwner: owner, backupRepo: repo } = rec.config.providers.gitea;
+  return { owner, repo, file: (path: string) => ({ owner, repo, path }) };
+};
+const NO_SHA = 'f'.repeat(40);
 
-describe('Gitea API against gitea.swagger.json (converted to OpenAPI 3)', () => {
-  it("When the client backs a workflow up, updates and removes it, then every request and answer matches the description but for Gitea's nulls", async () => {
-    const gitea = rec.clients.gitea;
-    const backup = file('contract-happy/n8n-workflow.json');
-    const exchanges = await rec.during('gitea', async () => {
-      expect(await gitea.getFile(owner, repo, backup.path)).toBeNull();
-      await gitea.createFile({ ...backup, content: b64('{"v":1}'), message: 'Add backup' });
-      const current = await gitea.getFile(owner, repo, backup.path);
-      const updated = await gitea.updateFile({
-        ...backup,
-        content: b64('{"v":2}'),
-        message: 'Update backup',
-        sha: current!.sha,
-      });
-      await gitea.deleteFile({ ...backup, sha: updated.content!.sha, message: 'Remove backup' });
-      // PUT without sha creates the file (201), and the repository operations the sandbox also serves.
-      await rec.call('gitea', 'PUT', `/api/v1/repos/${owner}/${repo}/contents/contract-happy/other.json`, {
-        body: { content: b64('{}') },
-      });
-      await rec.call('gitea', 'POST', `/api/v1/orgs/${owner}/repos`, {
-        body: { name: 'contract-repo', private: true, auto_init: true },
-      });
-      await rec.call('gitea', 'GET', `/api/v1/repos/${owner}/contract-repo`);
-      await rec.call('gitea', 'DELETE', `/api/v1/repos/${owner}/contract-repo`);
-    });
-
-    const { seen, unexplained, used } = verify(contract, exchanges, EXCEPTIONS);
-    expect(operationsIn(seen)).toEqual(contract.operationIds);
-    // AuthorizationHeaderToken is an apiKey header whose description asks for "token" and a space.
-    expect(exchanges.every((x) => /^token \S+$/.test(String(x.headers.authorization)))).toBe(true);
-    expect(seen).toEqual([
-      'createOrgRepo 201',
-      'repoCreateFile 201',
-      'repoDelete 204',
-      'repoDeleteFile 200',
-      'repoGet 200',
-      'repoGetContents 200',
-      'repoGetContents 404',
-      'repoUpdateFile 200',
-      'repoUpdateFile 201',
-    ]);
-    expect(unexplained).toEqual([]);
-    expect(used).toEqual(
-      EXCEPTIONS.filter((e) => e.only === GO_NULLS)
-        .map((e) => e.key)
-        .sort(),
-    );
-  });
-
-  it('When the token is wrong, then every operation answers 401 {message, url}, which the description does not list', async () => {
-    const wrong = new GiteaClient({ ...rec.config.providers.gitea, token: 'not-the-right-token' }, 5000);
-    const badToken = { authorization: 'token not-the-right-token' };
-    const exchanges = await rec.during('gitea', async () => {
-      expect(await failure(wrong.getFile(owner, repo, 'a.json'))).toMatchObject({ code: 'PROVIDER_AUTH_FAILED' });
-      await failure(wrong.createFile({ ...file('a.json'), content: b64('{}'), message: 'a' }));
-      await failure(wrong.updateFile({ ...file('a.json'), content: b64('{}'), message: 'a', sha: 'f'.repeat(40) }));
-      await failure(wrong.deleteFile({ ...file('a.json'), sha: 'f'.repeat(40), message: 'a' }));
-      await rec.call('gitea', 'POST', `/api/v1/orgs/${owner}/repos`, { headers: badToken, body: { name: 'x' } });
-      await rec.call('gitea', 'GET', `/api/v1/repos/${owner}/${repo}`, { headers: badToken });
-      await rec.call('gitea', 'DELETE', `/api/v1/repos/${owner}/${repo}`, { headers: badToken });
-    });
-
-    const { seen, unexplained, used } = verify(contract, exchanges, EXCEPTIONS);
-    expect(seen).toEqual(OPERATIONS.map((op) => `${op} 401`).sort());
-    expect(unexplained).toEqual([]);
-    expect(used).toEqual(
-      EXCEPTIONS.filter((e) => e.key.includes(' 401 '))
-        .map((e) => e.key)
-        .sort(),
-    );
-  });
-
-  it('When a request carries no credential, then the description is broken and the answer is 401 {message, url}', async () => {
-    const exchanges = await rec.during('gitea', () =>
-      rec.call('gitea', 'GET', `/api/v1/repos/${owner}/${repo}`, { headers: {} }),
-    );
-
-    const { seen, unexplained } = verify(contract, exchanges, EXCEPTIONS);
-    expect(seen).toEqual(['repoGet 401']);
-    expect(unexplained.map((p) => p.kind)).toEqual(['security']);
-  });
-
-  it('When a repository, file, organisation or route does not exist, then the answer is 404 {message, url}', async () => {
-    const gitea = rec.clients.gitea;
-    const exchanges = await rec.during('gitea', async () => {
-      expect(await gitea.getFile(owner, 'no-such-repo', 'a.json')).toBeNull();
-      expect(await gitea.deleteFile({ ...file('no/such/file.json'), sha: 'f'.repeat(40), message: 'rm' })).toBe(false);
-      await failure(
-        gitea.createFile({ owner, repo: 'no-such-repo', path: 'a.json', content: b64('{}'), message: 'a' }),
-      );
-      await failure(
-        gitea.updateFile({
-          owner,
-          repo: 'no-such-repo',
-          path: 'a.json',
-          content: b64('{}'),
-          message: 'a',
-          sha: 'f'.repeat(40),
-        }),
-      );
-      await rec.call('gitea', 'POST', '/api/v1/orgs/no-such-org/repos', { body: { name: 'x' } });
-      await rec.call('gitea', 'GET', `/api/v1/repos/${owner}/no-such-repo`);
-      await rec.call('gitea', 'DELETE', `/api/v1/repos/${owner}/no-such-repo`);
-      await rec.call('gitea', 'GET', '/api/v1/no/such/route');
-    });
-
-    const { seen, unexplained, used } = verify(contract, exchanges, EXCEPTIONS);
-    expect(seen).toEqual([...OPERATIONS.map((op) => `${op} 404`), 'unknown 404'].sort());
-    expect(unexplained).toEqual([]);
-    expect(used).toEqual(['repoDeleteFile 404 response-headers']);
-  });
-
-  it("When a body is invalid, taken or not JSON, then the emulator answers Gitea's 409/422, and the description rejects the malformed requests too", async () => {
-    const taken = file('contract-taken/n8n-workflow.json');
-    await rec.clients.gitea.createFile({ ...taken, content: b64('{}'), message: 'Add' });
-    const contents = `/api/v1/repos/${owner}/${repo}/contents/${taken.path}`;
-    const exchanges = await rec.during('gitea', async () => {
-      await rec.call('gitea', 'POST', contents, { body: { message: 'no content' } });
-      await rec.call('gitea', 'POST', contents, { body: { content: b64('{}') } });
-      await rec.call('gitea', 'POST', contents, { raw: '{"content": ' });
-      await rec.call('gitea', 'PUT', contents, { body: { content: b64('{}'), sha: 'f'.repeat(40) } });
-      await rec.call('gitea', 'DELETE', contents, { body: { message: 'no sha' } });
-      await rec.call('gitea', 'POST', `/api/v1/orgs/${owner}/repos`, { body: { private: true } });
-      await rec.call('gitea', 'POST', `/api/v1/orgs/${owner}/repos`, { body: { name: repo } });
-    });
-
-    const { seen, unexplained, used } = verify(contract, exchanges, EXCEPTIONS);
-    expect(seen).toEqual([
-      'createOrgRepo 409',
-      'createOrgRepo 422',
-      'repoCreateFile 422',
-      'repoDeleteFile 422',
-      'repoUpdateFile 422',
-    ]);
-    expect(unexplained.map((p) => `${p.operationId} ${p.status} ${p.kind}`)).toEqual([
-      'repoCreateFile 422 request',
-      'repoCreateFile 422 request',
-      'repoDeleteFile 422 request',
-      'createOrgRepo 422 request',
-    ]);
-    expect(unexplained[0]?.detail).toContain("must have required property 'content'");
-    expect(unexplained[2]?.detail).toContain("must have required property 'sha'");
-    expect(used).toEqual([
-      'createOrgRepo 409 undocumented-status',
-      'createOrgRepo 422 undocumented-status',
-      'repoCreateFile 422 response-headers',
-      'repoDeleteFile 422 response-headers',
-      'repoUpdateFile 422 response-headers',
-    ]);
-  });
+describeContract({
+  title: 'Gitea API against gitea.swagger.json (converted to OpenAPI 3)',
+  provider: 'gitea',
+  contract: 'gitea',
+  exceptions: EXCEPTIONS,
+  cases: [
+    {
+      when: "When the client backs a workflow up, updates and removes it, then every request and answer matches the description but for Gitea's nulls",
+      act: async (rec) => {
+        const gitea = rec.clients.gitea;
+        const { owner, repo, file } = backupRepo(rec);
+        const backup = file('contract-happy/n8n-workflow.json');
+        expect(await gitea.getFile(owner, repo, backup.path)).toBeNull();
+        await gitea.createFile({ ...backup, content: b64('{"v":1}'), message: 'Add backup' });
+        const current = await gitea.getFile(owner, repo, backup.path);
+        const updated = await gitea.updateFile({
+          ...backup,
+          content: b64('{"v":2}'),
+          message: 'Update backup',
+          sha: current!.sha,
+        });
+        await gitea.deleteFile({ ...backup, sha: updated.content!.sha, message: 'Remove backup' });
+        // PUT without sha creates the file (201), and the repository operations the sandbox also serves.
+        await rec.call('gitea', 'PUT', `/api/v1/repos/${owner}/${repo}/contents/contract-happy/other.json`, {
+          body: { content: b64('{}') },
+        });
+        await rec.call('gitea', 'POST', `/api/v1/orgs/${owner}/repos`, {
+          body: { name: 'contract-repo', private: true, auto_init: true },
+        });
+        await rec.call('gitea', 'GET', `/api/v1/repos/${owner}/contract-repo`);
+        await rec.call('gitea', 'DELETE', `/api/v1/repos/${owner}/contract-repo`);
+      },
+      everyOperation: true,
+      seen: [
+        'createOrgRepo 201',
+        'repoCreateFile 201',
+        'repoDelete 204',
+        'repoDeleteFile 200',
+        'repoGet 200',
+        'repoGetContents 200',
+        'repoGetContents 404',
+        'repoUpdateFile 200',
+        'repoUpdateFile 201',
+      ],
+      used: EXCEPTIONS.filter((e) => e.only === GO_NULLS).map((e) => e.key),
+      // AuthorizationHeaderToken is an apiKey header whose description asks for "token" and a space.
+      also: (exchanges) =>
+        expect(exchanges.every((x) => /^token \S+$/.test(String(x.headers.authorization)))).toBe(true),
+    },
+    {
+      when: 'When the token is wrong, then every operation answers 401 {message, url}, which the description does not list',
+      act: async (rec) => {
+        const { owner, repo, file } = backupRepo(rec);
+        const wrong = new GiteaClient({ ...rec.config.providers.gitea, token: 'not-the-right-token' }, 5000);
+        const badToken = { authorization: 'token not-the-right-token' };
+        expect(await failure(wrong.getFile(owner, repo, 'a.json'))).toMatchObject({ code: 'PROVIDER_AUTH_FAILED' });
+        await failure(wrong.createFile({ ...file('a.json'), content: b64('{}'), message: 'a' }));
+        await failure(wrong.updateFile({ ...file('a.json'), content: b64('{}'), message: 'a', sha: NO_SHA }));
+        await failure(wrong.deleteFile({ ...file('a.json'), sha: NO_SHA, message: 'a' }));
+        await rec.call('gitea', 'POST', `/api/v1/orgs/${owner}/repos`, { headers: badToken, body: { name: 'x' } });
+        await rec.call('gitea', 'GET', `/api/v1/repos/${owner}/${repo}`, { headers: badToken });
+        await rec.call('gitea', 'DELETE', `/api/v1/repos/${owner}/${repo}`, { headers: badToken });
+      },
+      seen: OPERATIONS.map((op) => `${op} 401`),
+      used: EXCEPTIONS.filter((e) => e.key.includes(' 401 ')).map((e) => e.key),
+    },
+    {
+      when: 'When a request carries no credential, then the description is broken and the answer is 401 {message, url}',
+      act: (rec) => {
+        const { owner, repo } = backupRepo(rec);
+        return rec.call('gitea', 'GET', `/api/v1/repos/${owner}/${repo}`, { headers: {} });
+      },
+      seen: ['repoGet 401'],
+      unexplained: ['repoGet 401 security'],
+      used: ['repoGet 401 undocumented-status'],
+    },
+    {
+      when: 'When a repository, file, organisation or route does not exist, then the answer is 404 {message, url}',
+      act: async (rec) => {
+        const gitea = rec.clients.gitea;
+        const { owner, file } = backupRepo(rec);
+        const missing = { owner, repo: 'no-such-repo', path: 'a.json' };
+        expect(await gitea.getFile(owner, 'no-such-repo', 'a.json')).toBeNull();
+        expect(await gitea.deleteFile({ ...file('no/such/file.json'), sha: NO_SHA, message: 'rm' })).toBe(false);
+        await failure(gitea.createFile({ ...missing, content: b64('{}'), message: 'a' }));
+        await failure(gitea.updateFile({ ...missing, content: b64('{}'), message: 'a', sha: NO_SHA }));
+        await rec.call('gitea', 'POST', '/api/v1/orgs/no-such-org/repos', { body: { name: 'x' } });
+        await rec.call('gitea', 'GET', `/api/v1/repos/${owner}/no-such-repo`);
+        await rec.call('gitea', 'DELETE', `/api/v1/repos/${owner}/no-such-repo`);
+        await rec.call('gitea', 'GET', '/api/v1/no/such/route');
+      },
+      seen: [...OPERATIONS.map((op) => `${op} 404`), 'unknown 404'],
+      used: ['repoDeleteFile 404 response-headers'],
+    },
+    {
+      when: "When a body is invalid, taken or not JSON, then the emulator answers Gitea's 409/422, and the description rejects the malformed requests too",
+      arrange: async (rec) => {
+        const taken = backupRepo(rec).file('contract-taken/n8n-workflow.json');
+        await rec.clients.gitea.createFile({ ...taken, content: b64('{}'), message: 'Add' });
+      },
+      act: async (rec) => {
+        const { owner, repo } = backupRepo(rec);
+        const contents = `/api/v1/repos/${owner}/${repo}/contents/contract-taken/n8n-workflow.json`;
+        await rec.call('gitea', 'POST', contents, { body: { message: 'no content' } });
+        await rec.call('gitea', 'POST', contents, { body: { content: b64('{}') } });
+        await rec.call('gitea', 'POST', contents, { raw: '{"content": ' });
+        await rec.call('gitea', 'PUT', contents, { body: { content: b64('{}'), sha: NO_SHA } });
+        await rec.call('gitea', 'DELETE', contents, { body: { message: 'no sha' } });
+        await rec.call('gitea', 'POST', `/api/v1/orgs/${owner}/repos`, { body: { private: true } });
+        await rec.call('gitea', 'POST', `/api/v1/orgs/${owner}/repos`, { body: { name: repo } });
+      },
+      seen: [
+        'createOrgRepo 409',
+        'createOrgRepo 422',
+        'repoCreateFile 422',
+        'repoDeleteFile 422',
+        'repoUpdateFile 422',
+      ],
+      unexplained: [
+        'repoCreateFile 422 request',
+        'repoCreateFile 422 request',
+        'repoDeleteFile 422 request',
+        'createOrgRepo 422 request',
+      ],
+      details: { 0: "must have required property 'content'", 2: "must have required property 'sha'" },
+      used: [
+        'createOrgRepo 409 undocumented-status',
+        'createOrgRepo 422 undocumented-status',
+        'repoCreateFile 422 response-headers',
+        'repoDeleteFile 422 response-headers',
+        'repoUpdateFile 422 response-headers',
+      ],
+    },
+  ],
 });

@@ -104,24 +104,3 @@ export function verify(contract: Contract, exchanges: SandboxExchange[], excepti
 
 /** The operations of `seen` (`operationId status` entries), sorted: every one the description has, in a happy path. */
 export const operationsIn = (seen: string[]): string[] => [...new Set(seen.map((s) => s.split(' ')[0]!))].sort();
-
-/** Runs a call that is expected to fail and gives back its error. */
-export async function failure(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as { code?: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
-
-/** Polls `probe` until it gives a value, within a bound (a sandbox delay is scaled to milliseconds). */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ProviderName } from '../../src/shared/providers.js';
 import type { SandboxExchange } from '../../src/sandbox/framework/sandbox-server.js';
 import { n8nWorkflowFor } from '../../src/steps/templates/n8n-workflow.js';
@@ -11,7 +11,8 @@ import {
   type ContractName,
   type Exception,
 } from './contract-validator.js';
-import { eventually, startRecordingSandbox, type RecordingSandbox } from './recording-sandbox.js';
+import { WAIT } from '../support/expect-helpers.js';
+import { startRecordingSandbox, type RecordingSandbox } from './recording-sandbox.js';
 
 /**
  * The contract tests can fail: each case takes an exchange recorded from the real client and the
@@ -69,10 +70,7 @@ beforeAll(async () => {
         target: 'production',
         gitSource: { type: 'github', org, repo: 'rejects-app', ref: 'main' },
       });
-      await eventually(
-        async () => ((await vercel.getDeployment(dep.id))?.readyState === 'READY' ? true : undefined),
-        'READY',
-      );
+      await vi.waitFor(async () => expect((await vercel.getDeployment(dep.id))?.readyState).toBe('READY'), WAIT);
     }),
   );
   keep(

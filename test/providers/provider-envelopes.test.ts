@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GithubClient } from '../../src/providers/github.client.js';
 import { N8nClient } from '../../src/providers/n8n.client.js';
 import { VercelClient } from '../../src/providers/vercel.client.js';
-import type { AppError } from '../../src/shared/errors.js';
+import { failure } from '../support/expect-helpers.js';
 
 /**
  * Provider-specific answers the sandbox's generic faults do not play (GitHub's rate-limit
@@ -31,18 +31,14 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => new Promise<void>((r) => server.close(() => r())));
+// A reset header is a point in time: the clock is fixed where a test reads one, so the wait is exact.
+const NOW = Date.UTC(2025, 0, 1, 12, 0, 0);
+afterEach(() => {
+  vi.useRealTimers();
+});
 beforeEach(() => {
   seen = [];
 });
-
-const failure = async (p: Promise<unknown>): Promise<AppError> => {
-  try {
-    await p;
-  } catch (e) {
-    return e as AppError;
-  }
-  throw new Error('expected a failure');
-};
 
 const github = () =>
   new GithubClient(
@@ -55,7 +51,8 @@ const n8n = () => new N8nClient({ mode: 'live', baseUrl: base, apiKey: 'n8n_secr
 
 describe('GitHub answers', () => {
   it('When GitHub answers 403 with x-ratelimit-remaining 0, then it is a retryable rate limit waiting until the reset', async () => {
-    const reset = Math.floor(Date.now() / 1000) + 30;
+    vi.setSystemTime(NOW);
+    const reset = NOW / 1000 + 30;
     next = {
       status: 403,
       headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
@@ -63,8 +60,7 @@ describe('GitHub answers', () => {
     };
     const e = await failure(github().getRepo('o', 'r'));
     expect(e).toMatchObject({ code: 'PROVIDER_RATE_LIMITED', retryable: true });
-    expect(e.retryAfterMs).toBeGreaterThan(20_000);
-    expect(e.retryAfterMs).toBeLessThanOrEqual(31_000);
+    expect(e.retryAfterMs).toBe(30_000);
   });
 
   it('When GitHub answers 403 with retry-after (secondary limit), then it is a retryable rate limit', async () => {
@@ -121,7 +117,8 @@ describe('GitHub answers', () => {
 
 describe('Vercel answers', () => {
   it('When Vercel answers 429 rate_limited, then retryAfterMs comes from error.limit.reset', async () => {
-    const reset = Math.floor(Date.now() / 1000) + 20;
+    vi.setSystemTime(NOW);
+    const reset = NOW / 1000 + 20;
     next = {
       status: 429,
       body: {
@@ -134,8 +131,7 @@ describe('Vercel answers', () => {
     };
     const e = await failure(vercel().getProject('p'));
     expect(e).toMatchObject({ code: 'PROVIDER_RATE_LIMITED', retryable: true });
-    expect(e.retryAfterMs).toBeGreaterThan(10_000);
-    expect(e.retryAfterMs).toBeLessThanOrEqual(21_000);
+    expect(e.retryAfterMs).toBe(20_000);
   });
 
   it('When Vercel answers 403 with invalidToken, then the error is PROVIDER_AUTH_FAILED naming VERCEL_TOKEN', async () => {

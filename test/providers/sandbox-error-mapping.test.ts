@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GiteaClient } from '../../src/providers/gitea.client.js';
 import { SupabaseClient } from '../../src/providers/supabase.client.js';
-import type { AppError } from '../../src/shared/errors.js';
+import { failure } from '../support/expect-helpers.js';
 import { startProviderSandbox, type ProviderSandbox } from '../support/provider-sandbox.js';
 
 /** How the clients turn what the sandbox plays (faults, refusals) into AppErrors. */
@@ -10,16 +10,8 @@ beforeAll(async () => {
   ps = await startProviderSandbox();
 });
 afterAll(async () => ps?.close());
-beforeEach(async () => ps.reset());
-
-const failure = async (p: Promise<unknown>): Promise<AppError> => {
-  try {
-    await p;
-  } catch (e) {
-    return e as AppError;
-  }
-  throw new Error('expected a failure');
-};
+// Faults (and what they left) are cleared after each test, so that a failing one cannot leak them.
+afterEach(async () => ps.reset());
 
 describe('provider error mapping (over the sandbox)', () => {
   it('When Supabase answers 500 or 502, then the error is PROVIDER_UNAVAILABLE and retryable', async () => {

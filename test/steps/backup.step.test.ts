@@ -1,12 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GiteaClient } from '../../src/providers/gitea.client.js';
-import type { AppError } from '../../src/shared/errors.js';
 import { resourceNames } from '../../src/shared/names.js';
 import { n8nWorkflowFor } from '../../src/steps/templates/n8n-workflow.js';
 import { backupStep } from '../../src/steps/backup/backup.step.js';
 import { webhookIdFor } from '../../src/steps/n8n/webhook-id.js';
 import type { ProvisionRequest } from '../../src/shared/provision-request.js';
-import { buildRequest, startProviderSandbox, type ProviderSandbox } from '../support/provider-sandbox.js';
+import { startProviderSandbox, type ProviderSandbox } from '../support/provider-sandbox.js';
+import { buildRequest } from '../support/factories.js';
+import { failure } from '../support/expect-helpers.js';
 import { buildCompensationContext, buildStepContext, emptyState, type RecordedState } from '../support/step-context.js';
 
 let ps: ProviderSandbox;
@@ -14,6 +15,7 @@ beforeAll(async () => {
   ps = await startProviderSandbox();
 });
 afterAll(async () => ps?.close());
+afterEach(async () => ps.clearFaults());
 
 /** A client with its n8n workflow in the sandbox, as the n8n step leaves it. */
 async function clientWithWorkflow(): Promise<{ request: ProvisionRequest; workflowId: string }> {
@@ -55,11 +57,6 @@ const backupOf = async (path: string) => {
   const file = await ps.clients.gitea.getFile('ops-hub', 'client-backups', path);
   return file ? Buffer.from(file.content ?? '', 'base64').toString('utf8') : null;
 };
-const failure = async (p: Promise<unknown>) =>
-  p.then(
-    () => expect.fail('expected a failure'),
-    (e: AppError) => e,
-  );
 
 describe('backup step', () => {
   it('When run, then the workflow JSON lands at {id}/n8n-workflow.json in the backup repo', async () => {

@@ -1,12 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GithubClient } from '../../src/providers/github.client.js';
 import { GITHUB_TOKEN_NO_DELETE } from '../../src/sandbox/github/github.emulator.js';
-import type { AppError } from '../../src/shared/errors.js';
 import { resourceNames } from '../../src/shared/names.js';
 import { clientConfigFor } from '../../src/steps/templates/client-modules.js';
 import { CONFIG_PATH, githubStep } from '../../src/steps/github/github.step.js';
 import type { ProvisionRequest } from '../../src/shared/provision-request.js';
-import { buildRequest, startProviderSandbox, type ProviderSandbox } from '../support/provider-sandbox.js';
+import { startProviderSandbox, type ProviderSandbox } from '../support/provider-sandbox.js';
+import { buildRequest } from '../support/factories.js';
+import { failure } from '../support/expect-helpers.js';
 import { buildCompensationContext, buildStepContext, emptyState, type RecordedState } from '../support/step-context.js';
 
 let ps: ProviderSandbox;
@@ -15,6 +16,7 @@ beforeAll(async () => {
   ps = await startProviderSandbox({ timeScale: 0.2 });
 });
 afterAll(async () => ps?.close());
+afterEach(async () => ps.clearFaults());
 
 const execute = (request: ProvisionRequest, state: RecordedState = emptyState(), clients = ps.clients) =>
   githubStep.execute(buildStepContext({ step: 'github', config: ps.config, clients, request, state }));
@@ -25,11 +27,6 @@ const reposNamed = async (name: string) =>
     (r) => r.name === name,
   );
 const callsOf = async (operationId: string) => (await ps.calls()).filter((c) => c.operationId === operationId);
-const failure = async (p: Promise<unknown>) =>
-  p.then(
-    () => expect.fail('expected a failure'),
-    (e: AppError) => e,
-  );
 const configOf = async (request: ProvisionRequest) => {
   const file = await ps.clients.github.getFile(
     ps.config.providers.github.org,

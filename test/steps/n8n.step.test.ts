@@ -1,14 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { N8nClient } from '../../src/providers/n8n.client.js';
 import { EMULATORS } from '../../src/sandbox/emulators.js';
 import { createN8nEmulator, createN8nV1Emulator } from '../../src/sandbox/n8n/n8n.emulator.js';
-import type { AppError } from '../../src/shared/errors.js';
 import { resourceNames } from '../../src/shared/names.js';
 import { n8nWorkflowFor } from '../../src/steps/templates/n8n-workflow.js';
 import { n8nStep } from '../../src/steps/n8n/n8n.step.js';
 import { webhookIdFor } from '../../src/steps/n8n/webhook-id.js';
 import type { ProvisionRequest } from '../../src/shared/provision-request.js';
-import { buildRequest, startProviderSandbox, type ProviderSandbox } from '../support/provider-sandbox.js';
+import { startProviderSandbox, type ProviderSandbox } from '../support/provider-sandbox.js';
+import { buildRequest } from '../support/factories.js';
+import { failure } from '../support/expect-helpers.js';
 import { buildCompensationContext, buildStepContext, emptyState, type RecordedState } from '../support/step-context.js';
 
 let ps: ProviderSandbox;
@@ -16,6 +17,7 @@ beforeAll(async () => {
   ps = await startProviderSandbox();
 });
 afterAll(async () => ps?.close());
+afterEach(async () => ps.clearFaults());
 
 const execute = (
   request: ProvisionRequest,
@@ -30,11 +32,6 @@ const compensate = (request: ProvisionRequest, recorded = {}) =>
 type NState = { workflows: { id: string; name: string; active: boolean; webhookPaths: string[] }[] };
 const workflowsNamed = async (name: string, sandbox = ps) =>
   ((await sandbox.state()).n8n as NState).workflows.filter((w) => w.name === name);
-const failure = async (p: Promise<unknown>) =>
-  p.then(
-    () => expect.fail('expected a failure'),
-    (e: AppError) => e,
-  );
 
 describe('n8n step', () => {
   it('When run, then it creates the workflow, activates it, and its webhook answers', async () => {

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SupabaseClient } from '../../src/providers/supabase.client.js';
-import type { AppError } from '../../src/shared/errors.js';
 import { resourceNames } from '../../src/shared/names.js';
 import { supabaseStep } from '../../src/steps/supabase/supabase.step.js';
 import type { ProvisionRequest } from '../../src/shared/provision-request.js';
-import { buildRequest, startProviderSandbox, type ProviderSandbox } from '../support/provider-sandbox.js';
+import { startProviderSandbox, type ProviderSandbox } from '../support/provider-sandbox.js';
+import { buildRequest } from '../support/factories.js';
+import { failure } from '../support/expect-helpers.js';
 import { buildCompensationContext, buildStepContext, emptyState, type RecordedState } from '../support/step-context.js';
 
 let ps: ProviderSandbox;
@@ -15,17 +16,13 @@ afterAll(async () => {
   await ps?.reset();
   await ps?.close();
 });
+afterEach(async () => ps.clearFaults());
 
 const execute = (request: ProvisionRequest, state: RecordedState = emptyState(), clients = ps.clients) =>
   supabaseStep.execute(buildStepContext({ step: 'supabase', config: ps.config, clients, request, state }));
 const projectsNamed = async (name: string) =>
   ((await ps.state()).supabase.projects as { name: string; ref: string }[]).filter((p) => p.name === name);
 const creates = async () => (await ps.calls()).filter((c) => c.operationId === 'v1-create-a-project');
-const failure = async (p: Promise<unknown>) =>
-  p.then(
-    () => expect.fail('expected a failure'),
-    (e: AppError) => e,
-  );
 
 describe('supabase step', () => {
   it('When run, then it creates client-{id} in the configured region, waits for ACTIVE_HEALTHY and hands on keys and DB coordinates', async () => {

@@ -1,12 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VercelClient } from '../../src/providers/vercel.client.js';
-import type { AppError } from '../../src/shared/errors.js';
 import { resourceNames } from '../../src/shared/names.js';
 import { enabledModules } from '../../src/steps/templates/client-modules.js';
 import type { StepOutput } from '../../src/steps/step.types.js';
 import type { ProvisionRequest } from '../../src/shared/provision-request.js';
 import { vercelStep } from '../../src/steps/vercel/vercel.step.js';
-import { buildRequest, startProviderSandbox, type ProviderSandbox } from '../support/provider-sandbox.js';
+import { startProviderSandbox, type ProviderSandbox } from '../support/provider-sandbox.js';
+import { buildRequest } from '../support/factories.js';
+import { failure } from '../support/expect-helpers.js';
 import { buildCompensationContext, buildStepContext, emptyState, type RecordedState } from '../support/step-context.js';
 
 let ps: ProviderSandbox;
@@ -14,6 +15,7 @@ beforeAll(async () => {
   ps = await startProviderSandbox();
 });
 afterAll(async () => ps?.close());
+afterEach(async () => ps.clearFaults());
 
 /** What the github and supabase steps hand on (the Vercel emulator does not ask GitHub about the repo). */
 function inputsFor(request: ProvisionRequest): Partial<Record<'github' | 'supabase' | 'database', StepOutput>> {
@@ -50,11 +52,6 @@ type VState = {
 };
 const vstate = async (): Promise<VState> => (await ps.state()).vercel;
 const projectsNamed = async (name: string) => (await vstate()).projects.filter((p) => p.name === name);
-const failure = async (p: Promise<unknown>) =>
-  p.then(
-    () => expect.fail('expected a failure'),
-    (e: AppError) => e,
-  );
 
 describe('vercel step', () => {
   it('When run, then it creates the linked project, sets the env vars and waits for a READY production deployment', async () => {

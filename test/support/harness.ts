@@ -9,6 +9,8 @@ import { EMULATORS } from '../../src/sandbox/emulators.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/framework/sandbox-server.js';
 import type { FaultRule } from '../../src/sandbox/framework/faults.js';
 import type { ProvisionRequest } from '../../src/shared/provision-request.js';
+import { buildRequest } from './factories.js';
+import { sandboxAdmin } from './sandbox-admin.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -38,19 +40,6 @@ export interface Harness {
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
-}
-
-let counter = 0;
-/** A request with a unique client id, so tests never share a client. */
-export function buildRequest(overrides: Partial<ProvisionRequest> = {}): ProvisionRequest {
-  counter += 1;
-  return {
-    clientId: `t${randomBytes(3).toString('hex')}${counter}`,
-    clientName: 'Acme Holiday Lets',
-    orgEmail: 'ops@acme.test',
-    tier: 'professional',
-    ...overrides,
-  };
 }
 
 /**
@@ -127,14 +116,7 @@ export async function startHarness(
     }
     return { status: res.status, body, headers: res.headers };
   };
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${sandbox.url}${path}`, {
-      method,
-      ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
-    });
-    if (!res.ok) throw new Error(`sandbox ${method} ${path}: ${res.status} ${await res.text()}`);
-    return res.status === 204 ? undefined : res.json();
-  };
+  const admin = sandboxAdmin(sandbox.url);
 
   const h: Harness = {
     api: apiServer.url,
@@ -159,10 +141,10 @@ export async function startHarness(
         `run ${runId} did not reach ${states.join('|')} in ${timeoutMs} ms; last: ${JSON.stringify(last)}`,
       );
     },
-    sandboxState: () => admin('GET', '/_sandbox/state'),
-    sandboxCalls: async () => (await admin('GET', '/_sandbox/calls')) as any[],
-    addFaults: async (rules) => void (await admin('POST', '/_sandbox/faults', { rules })),
-    clearFaults: async () => void (await admin('DELETE', '/_sandbox/faults')),
+    sandboxState: admin.state,
+    sandboxCalls: admin.calls,
+    addFaults: admin.addFaults,
+    clearFaults: admin.clearFaults,
     async startWorker() {
       worker ??= await startWorkers(config, logger);
     },
@@ -202,3 +184,20 @@ export function resourcesOf(state: any, clientId: string) {
     gitea: (state.gitea?.files ?? []).filter((f: any) => f.path === `${id}/n8n-workflow.json`),
   };
 }
+
+export type ResourceCounts = Record<keyof ReturnType<typeof resourcesOf>, number>;
+/** How many resources of each provider the sandbox holds for one client (by derived name). */
+export function resourceCounts(state: any, clientId: string): ResourceCounts {
+  const mine = resourcesOf(state, clientId);
+  return {
+    supabase: mine.supabase.length,
+    github: mine.github.length,
+    vercel: mine.vercel.length,
+    n8n: mine.n8n.length,
+    gitea: mine.gitea.length,
+  };
+}
+/** A provisioned client: exactly one of each resource. */
+export const ONE_OF_EACH: ResourceCounts = { supabase: 1, github: 1, vercel: 1, n8n: 1, gitea: 1 };
+/** A rolled-back client: nothing left at any provider. */
+export const NONE_LEFT: ResourceCounts = { supabase: 0, github: 0, vercel: 0, n8n: 0, gitea: 0 };

@@ -1,38 +1,22 @@
-import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { SANDBOX_IDENTITY } from '../../src/sandbox/sandbox-credentials.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createProviderClients, type ProviderClients } from '../../src/providers/provider-clients.js';
 import { EMULATORS } from '../../src/sandbox/emulators.js';
 import type { EmulatorFactory } from '../../src/sandbox/framework/emulator.types.js';
-import type { FaultRule } from '../../src/sandbox/framework/faults.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/framework/sandbox-server.js';
-import type { ProvisionRequest } from '../../src/shared/provision-request.js';
+import { sandboxAdmin, type SandboxAdmin } from './sandbox-admin.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the admin route's JSON, read per provider by each test
-export type SandboxState = Record<string, any>;
-export interface SandboxCall {
-  provider: string;
-  operationId: string;
-  method: string;
-  path: string;
-  status: number;
-  fault?: string;
-}
+export type { SandboxCall, SandboxState } from './sandbox-admin.js';
 
 /** The sandbox in-process on port 0, a worker config pointing at it, and clients built from that config. */
-export interface ProviderSandbox {
+export interface ProviderSandbox extends SandboxAdmin {
   sandbox: RunningSandbox;
   config: Config;
   clients: ProviderClients;
   /** Clients with some settings overridden (a wrong token, a short timeout). */
   clientsWith(env: Record<string, string>, timeoutMs?: number): ProviderClients;
   configWith(env: Record<string, string>): Config;
-  /** `GET /_sandbox/state`, loosely typed: each test reads the slice it checks. */
-  state(): Promise<SandboxState>;
-  calls(): Promise<SandboxCall[]>;
-  addFaults(rules: FaultRule[]): Promise<void>;
-  reset(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,44 +31,22 @@ export async function startProviderSandbox(
     logger: pino({ level: 'silent' }),
     emulators: options.emulators ?? EMULATORS,
   });
-  const timeoutMs = options.timeoutMs ?? 5000;
+  // Generous, as in the harness: under load the Supabase delete drops a real database, which can take seconds.
+  // A test of the timeout itself builds its client with a short one.
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const configWith = (env: Record<string, string>) =>
     loadConfig(
       { roles: ['worker'], generateMissingSecrets: true, sandbox: SANDBOX_IDENTITY },
       { SANDBOX_URL: sandbox.url, PROVIDER_TIMEOUT_MS: String(timeoutMs), ...env },
     );
   const config = configWith({});
-  const admin = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const res = await fetch(`${sandbox.url}/_sandbox${path}`, {
-      method,
-      ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
-    });
-    if (!res.ok) throw new Error(`sandbox ${method} ${path}: ${res.status} ${await res.text()}`);
-    return res.status === 204 ? undefined : res.json();
-  };
   return {
+    ...sandboxAdmin(sandbox.url),
     sandbox,
     config,
     clients: createProviderClients(config.providers, { timeoutMs }),
     clientsWith: (env, t = timeoutMs) => createProviderClients(configWith(env).providers, { timeoutMs: t }),
     configWith,
-    state: async () => (await admin('GET', '/state')) as SandboxState,
-    calls: async () => (await admin('GET', '/calls')) as SandboxCall[],
-    addFaults: async (rules) => void (await admin('POST', '/faults', { rules })),
-    reset: async () => void (await admin('POST', '/reset')),
     close: () => sandbox.close(),
-  };
-}
-
-let counter = 0;
-/** A request with a client id no other test uses. */
-export function buildRequest(overrides: Partial<ProvisionRequest> = {}): ProvisionRequest {
-  counter += 1;
-  return {
-    clientId: `P${randomBytes(3).toString('hex')}${counter}`,
-    clientName: 'Acme Holiday Lets',
-    orgEmail: 'ops@acme.test',
-    tier: 'professional',
-    ...overrides,
   };
 }
