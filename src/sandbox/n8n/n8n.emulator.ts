@@ -1,5 +1,6 @@
 import type { EmulatorDeps, EmulatorFactory, OperationDef, ProviderEmulator } from '../framework/emulator.types.js';
 import { SANDBOX_CREDENTIALS } from '../sandbox-credentials.js';
+import { InstanceRateLimit } from '../framework/instance-rate-limit.js';
 import { N8nStore } from './n8n.state.js';
 import { N8N_V1, N8N_V2, type N8nVersion } from './n8n.versions.js';
 import { handleWebhook, registrations } from './n8n.webhooks.js';
@@ -92,6 +93,13 @@ function buildN8nEmulator(deps: EmulatorDeps, version: N8nVersion): ProviderEmul
     },
   ];
 
+  const limits = new InstanceRateLimit(
+    deps.runtime,
+    deps.runtime.limits.n8n.requests,
+    (status, message) => ({ status, body: { message } }),
+    new Set(['webhook']),
+  );
+
   return {
     name: 'n8n',
     prefix: '/n8n',
@@ -105,6 +113,8 @@ function buildN8nEmulator(deps: EmulatorDeps, version: N8nVersion): ProviderEmul
     },
 
     errorResponse: (status, message) => ({ status, body: { message } }),
+
+    rateLimit: (_req, operationId) => limits.check(operationId),
 
     malformedBody: () => ({ status: 500, body: ERROR_PAGE, headers: { 'content-type': 'text/html; charset=utf-8' } }),
 
@@ -122,6 +132,7 @@ function buildN8nEmulator(deps: EmulatorDeps, version: N8nVersion): ProviderEmul
 
     async reset() {
       store.reset();
+      limits.clear();
     },
   };
 }
