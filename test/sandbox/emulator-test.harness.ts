@@ -3,6 +3,7 @@ import type { EmulatorFactory } from '../../src/sandbox/framework/emulator.types
 import type { FaultRule } from '../../src/sandbox/framework/faults.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/framework/sandbox-server.js';
 import type { LimitOverrides } from '../../src/sandbox/sandbox-limits.js';
+import type { SandboxProfile } from '../../src/sandbox/sandbox-profiles.js';
 
 export type Json = any;
 
@@ -17,7 +18,7 @@ export interface HttpAnswer {
 /** One emulator in an in-process sandbox on a free loopback port. */
 export function startEmulator(
   factory: EmulatorFactory,
-  options: { rateLimits?: boolean; timeScale?: number; limits?: LimitOverrides } = {},
+  options: { rateLimits?: boolean; timeScale?: number; limits?: LimitOverrides; profile?: SandboxProfile } = {},
 ): Promise<RunningSandbox> {
   return startSandbox({
     port: 0,
@@ -25,6 +26,7 @@ export function startEmulator(
     timeScale: options.timeScale ?? 0.01,
     rateLimits: options.rateLimits ?? false,
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
     logger: pino({ level: 'silent' }),
     emulators: [factory],
   });

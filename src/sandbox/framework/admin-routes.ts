@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import type { SandboxLimits } from '../sandbox-limits.js';
+import type { SandboxProfile } from '../sandbox-profiles.js';
 import type { CallLog } from './call-log.js';
 import type { ProviderEmulator } from './emulator.types.js';
 import { faultRulesBody, type FaultBook } from './faults.js';
@@ -13,6 +14,7 @@ export interface AdminContext {
   calls: CallLog;
   rateLimits: boolean;
   limits: SandboxLimits;
+  profile: SandboxProfile;
 }
 
 /** `/_sandbox/*`: state, calls, rate-limited answers, faults and reset; loopback only, whatever the bound address. */
@@ -33,6 +35,7 @@ export function adminRoutes(ctx: AdminContext): Router {
     const answers = calls.rateLimited();
     res.json({
       enforced: ctx.rateLimits,
+      profile: ctx.profile,
       limits: ctx.limits,
       total: answers.reduce((sum, a) => sum + a.count, 0),
       answers,

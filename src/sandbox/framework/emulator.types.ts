@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ProviderName } from '../../config/config.js';
 import type { SandboxLimits } from '../sandbox-limits.js';
+import type { DelayRange, ProfileDelays, SandboxProfile } from '../sandbox-profiles.js';
 
 export interface SandboxRequest {
   method: string;
@@ -29,8 +30,8 @@ export interface OperationDef {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Express 5 path after the provider prefix, e.g. `/v1/projects/:ref`, `/repos/:owner/:repo/contents/*path`. */
   path: string;
-  /** Base latency in ms before time scaling. */
-  latencyMs?: number;
+  /** Base latency in ms before time scaling; a range is drawn from on each call. */
+  latencyMs?: number | DelayRange;
   /** Routes that skip the provider's auth check (an n8n production webhook). */
   public?: boolean;
   handler: Handler;
@@ -45,6 +46,9 @@ export interface EmulatorRuntime {
   rateLimits: boolean;
   /** The limits in force when they are: the documented ones, with the sandbox's overrides. */
   limits: SandboxLimits;
+  profile: SandboxProfile;
+  /** A delay of the profile, drawn from its range and scaled. */
+  delay(name: keyof ProfileDelays): number;
   /** A fault rule may ask an emulator for behaviour of its own (INIT_FAILED, deployment ERROR). */
   takeFault(provider: ProviderName, operationId: string, fault: string): boolean;
 }

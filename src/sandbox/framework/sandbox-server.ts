@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { ProviderName } from '../../config/config.js';
 import type { Logger } from '../../shared/logger.js';
 import { resolveLimits, type LimitOverrides } from '../sandbox-limits.js';
+import { PROFILE_DELAYS, draw, type SandboxProfile } from '../sandbox-profiles.js';
 import { adminRoutes } from './admin-routes.js';
 import { CallLog } from './call-log.js';
 import { FaultBook, TRANSPORT_FAULTS, type TransportFault } from './faults.js';
@@ -25,6 +26,8 @@ export interface SandboxOptions {
   rateLimits: boolean;
   /** Overrides of the documented limits (sandbox-limits.ts), rule by rule. */
   limits?: LimitOverrides;
+  /** `fast` (default) or `realistic` provider delays (sandbox-profiles.ts). */
+  profile?: SandboxProfile;
   logger: Logger;
   emulators: EmulatorFactory[];
   /** The URL others reach the sandbox at, when it differs from the bound address (0.0.0.0 in a container). */
@@ -63,12 +66,16 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const host = options.host ?? '127.0.0.1';
   const faults = new FaultBook();
   const calls = new CallLog();
+  const profile = options.profile ?? 'fast';
   const limits = resolveLimits(options.limits);
+  const scale = (ms: number) => Math.max(0, Math.round(ms * options.timeScale));
   const runtime: EmulatorRuntime = {
-    scale: (ms) => Math.max(0, Math.round(ms * options.timeScale)),
+    scale,
     now: () => Date.now(),
     rateLimits: options.rateLimits,
     limits,
+    profile,
+    delay: (name) => scale(draw(PROFILE_DELAYS[profile][name])),
     takeFault: (provider, operationId, fault) => faults.take(provider, operationId, [fault]) !== undefined,
   };
 
@@ -86,7 +93,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const publicUrl = (options.publicUrl ?? url).replace(/\/+$/, '');
   const emulators = options.emulators.map((make) => make({ runtime, databaseUrl: options.databaseUrl, publicUrl }));
 
-  app.use('/_sandbox', adminRoutes({ emulators, faults, calls, rateLimits: options.rateLimits, limits }));
+  app.use('/_sandbox', adminRoutes({ emulators, faults, calls, rateLimits: options.rateLimits, limits, profile }));
 
   for (const emulator of emulators) {
     const router = express.Router();
@@ -147,7 +154,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       }
       const rule = faults.take(emulator.name, op.operationId, TRANSPORT_FAULTS);
       const fault = rule?.fault as TransportFault | undefined;
-      if (op.latencyMs) await sleep(runtime.scale(op.latencyMs));
+      if (op.latencyMs) await sleep(latencyOf(op.latencyMs));
       switch (fault) {
         case 'http500':
           return answer(emulator.errorResponse(500, 'Internal Server Error (sandbox fault)'), fault);
@@ -209,6 +216,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       body: parsed instanceof BadJson ? raw.toString('utf8') : parsed,
       response: { status: r.status, headers, body: r.body },
     });
+  }
+
+  function latencyOf(latency: NonNullable<OperationDef['latencyMs']>): number {
+    return runtime.scale(typeof latency === 'number' ? latency : draw(latency));
   }
 
   return {

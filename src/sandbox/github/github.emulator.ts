@@ -8,7 +8,10 @@ import { presentedToken, tokenScopes } from './github.tokens.js';
 
 export { GITHUB_TOKEN_NO_DELETE } from './github.tokens.js';
 
-/** GitHub REST under `/github`: template generation, org repos, repository get/delete, contents. */
+/**
+ * GitHub REST under `/github`: template generation, org repos, repository get/delete, contents.
+ * A generated repository becomes usable after the profile's generation time.
+ */
 export const createGithubEmulator: EmulatorFactory = (deps) => {
   const { runtime } = deps;
   const store = new GithubStore(() => runtime.now());

@@ -9,23 +9,16 @@ import { userOf } from './supabase-tokens.js';
 
 export { SUPABASE_SECOND_TOKEN } from './supabase-tokens.js';
 
-export interface SupabaseEmulatorOptions {
-  /** How long a new project stays COMING_UP before it is ACTIVE_HEALTHY (or INIT_FAILED), before scaling. */
-  provisionMs?: number;
-}
-
-const DEFAULT_PROVISION_MS = 3000;
-
 /**
  * The Supabase Management API (`/supabase/v1/...`): projects with a real Postgres database each,
  * their API keys, pooler config and SQL. Errors are `{message}`; auth is `Authorization: Bearer`.
+ * A new project stays COMING_UP for the profile's provisioning time.
  */
-export function createSupabaseEmulator(deps: EmulatorDeps, options: SupabaseEmulatorOptions = {}): ProviderEmulator {
+export function createSupabaseEmulator(deps: EmulatorDeps): ProviderEmulator {
   const { runtime } = deps;
-  const provisionMs = options.provisionMs ?? DEFAULT_PROVISION_MS;
   const store = new SupabaseProjectStore(
     () => runtime.now(),
-    () => runtime.scale(provisionMs),
+    () => runtime.delay('supabaseProvisioning'),
   );
   const limiter = new SupabaseRateLimiter(runtime);
   const ctx: SupabaseContext = { deps, store, server: databaseServer(deps.databaseUrl) };

@@ -12,7 +12,7 @@ const bearer = (req: SandboxRequest): string | undefined => {
   return typeof header === 'string' ? /^bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
 };
 
-/** Vercel REST under `/vercel`: projects, env vars and deployments. */
+/** Vercel REST under `/vercel`: projects, env vars and deployments (built in the profile's build time). */
 export const createVercelEmulator: EmulatorFactory = (deps) => {
   const { runtime } = deps;
   const store = new VercelStore();
