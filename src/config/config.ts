@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import { SANDBOX_CREDENTIALS, SANDBOX_DEFAULTS } from '../sandbox/sandbox-credentials.js';
+import { limitOverridesSchema, type LimitOverrides } from '../sandbox/sandbox-limits.js';
+import { SANDBOX_PROFILES, type SandboxProfile } from '../sandbox/sandbox-profiles.js';
 
 /**
  * The one place that reads the environment. Parsed once at start; a process that
@@ -29,6 +31,19 @@ const base = z.object({
   SANDBOX_URL: url.optional(),
   SANDBOX_TIME_SCALE: z.coerce.number().positive().max(100).default(1),
   SANDBOX_RATE_LIMITS: z.enum(['on', 'off']).default('off'),
+  SANDBOX_LIMITS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"github":{"contentPerMinute":{"limit":20}}}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(limitOverridesSchema)
+    .optional(),
+  SANDBOX_PROFILE: z.enum(SANDBOX_PROFILES).default('fast'),
   REDIS_URL: url.default('redis://127.0.0.1:6379'),
   DATABASE_URL: url.default('postgres://postgres@127.0.0.1:5432/postgres'),
   API_TOKENS: z.string().optional(),
@@ -137,7 +152,16 @@ export interface Config {
   apiTokenGenerated: boolean;
   encryptionKey: Buffer;
   encryptionKeyGenerated: boolean;
-  sandbox: { port: number; host: string; url: string; timeScale: number; rateLimits: boolean };
+  sandbox: {
+    port: number;
+    host: string;
+    url: string;
+    timeScale: number;
+    rateLimits: boolean;
+    /** Overrides of the documented rate limits (SANDBOX_LIMITS). */
+    limits: LimitOverrides;
+    profile: SandboxProfile;
+  };
   worker: {
     concurrency: number;
     stepAttempts: number;
@@ -265,6 +289,8 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
       url: sandboxUrl,
       timeScale: env.SANDBOX_TIME_SCALE,
       rateLimits: env.SANDBOX_RATE_LIMITS === 'on',
+      limits: env.SANDBOX_LIMITS ?? {},
+      profile: env.SANDBOX_PROFILE,
     },
     worker: {
       concurrency: env.WORKER_CONCURRENCY,

@@ -18,6 +18,8 @@ export async function startConfiguredSandbox(
     databaseUrl: config.databaseUrl,
     timeScale: config.sandbox.timeScale,
     rateLimits: config.sandbox.rateLimits,
+    limits: config.sandbox.limits,
+    profile: config.sandbox.profile,
     logger,
     emulators: EMULATORS,
     ...(overrides.port === undefined ? { publicUrl: config.sandbox.url } : {}),
