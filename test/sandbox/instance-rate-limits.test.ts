@@ -5,13 +5,16 @@ import { SANDBOX_CREDENTIALS, SANDBOX_DEFAULTS } from '../../src/sandbox/sandbox
 import { afterTheWindow, inSequence, limitedSandbox, secondsIn } from './rate-limit.helper.js';
 
 // n8n and Gitea document no API limit: none unless one is configured for the instance.
-const limits = { n8n: { requests: { limit: 2 } }, gitea: { requests: { limit: 2 } } };
+// Two calls in 20 s, which is 2 s at this scale.
+const rule = { limit: 2, windowMs: 20_000 };
+const limits = { n8n: { requests: rule }, gitea: { requests: rule } };
 
 describe('n8n emulator with a configured limit', () => {
   const n8n = limitedSandbox(createN8nEmulator, {
     prefix: '/n8n',
     credential: { 'x-n8n-api-key': SANDBOX_CREDENTIALS.n8n },
     limits,
+    timeScale: 0.1,
   });
   const list = () => n8n.call('GET', '/api/v1/workflows');
 
@@ -35,6 +38,7 @@ describe('Gitea emulator with a configured limit', () => {
     prefix: '/gitea/api/v1',
     credential: { authorization: `token ${SANDBOX_CREDENTIALS.gitea}` },
     limits,
+    timeScale: 0.1,
   });
 
   it("When the instance gets more API calls than configured, then 429 in Gitea's envelope with retry-after", async () => {

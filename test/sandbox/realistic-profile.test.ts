@@ -22,26 +22,27 @@ interface Observation {
   range: DelayRange;
   credential: Record<string, string>;
   prefix: string;
-  start: (call: ReturnType<typeof caller>) => Promise<string>;
+  /** Begins the slow work: the id to probe, and the state its answer told, if it told one. */
+  start: (call: ReturnType<typeof caller>) => Promise<{ id: string; state?: string }>;
   probe: (call: ReturnType<typeof caller>, id: string) => Promise<string>;
 }
 
 /**
- * Starts `factory` with the realistic profile at `timeScale`, runs `start` (which begins the slow
- * work and says when it was asked for and when that was answered), then samples `probe` until one
- * sample is sent after the scaled upper bound of `range`. Returns the samples with the bounds in
- * milliseconds since the start was sent (lower) and answered (upper).
+ * Starts `factory` with the realistic profile at `timeScale`, runs `start`, then samples `probe`
+ * until a sample is sent after the scaled upper bound of `range` (counted from the start's answer).
+ * Gives the states seen before the scaled lower bound (counted from the start's request), after the
+ * upper bound, and all of them in order.
  */
 async function observe({ factory, timeScale, range, credential, prefix, start, probe }: Observation) {
   const sandbox = await startEmulator(factory, { profile: 'realistic', timeScale });
   try {
     const call = caller(`${sandbox.url}${prefix}`, credential);
     const sentAt = Date.now();
-    const id = await start(call);
+    const { id, state } = await start(call);
     const answeredAt = Date.now();
     const lowerEnd = sentAt + range.minMs * timeScale;
     const upperEnd = answeredAt + range.maxMs * timeScale;
-    const samples: Sample[] = [];
+    const samples: Sample[] = state === undefined ? [] : [{ sentAt, receivedAt: answeredAt, state }];
     await vi.waitFor(
       async () => {
         const at = Date.now();
@@ -82,8 +83,7 @@ describe('SANDBOX_PROFILE=realistic', () => {
             region_selection: { type: 'specific', code: 'eu-west-1' },
           },
         });
-        expect(created.body.status).toBe('COMING_UP');
-        return created.body.ref as string;
+        return { id: created.body.ref as string, state: created.body.status as string };
       },
       probe: async (call, ref) => (await call('GET', `/v1/projects/${ref}`)).body.status as string,
     });
@@ -107,7 +107,7 @@ describe('SANDBOX_PROFILE=realistic', () => {
           gitSource: { type: 'github', org: 'agency-clients', repo: 'a', ref: 'main' },
         };
         const created = await call('POST', '/v13/deployments', { body });
-        return created.body.id as string;
+        return { id: created.body.id as string, state: created.body.readyState as string };
       },
       probe: async (call, id) => (await call('GET', `/v13/deployments/${id}`)).body.readyState as string,
     });
@@ -121,7 +121,7 @@ describe('SANDBOX_PROFILE=realistic', () => {
   it('A GitHub repository generated from the template is not found before the scaled 2 s and is there after the scaled 5 s', async () => {
     const seen = await observe({
       factory: createGithubEmulator,
-      timeScale: 0.2,
+      timeScale: 0.3,
       range: REALISTIC.githubGeneration,
       credential: { authorization: `Bearer ${SANDBOX_CREDENTIALS.github}` },
       prefix: '/github',
@@ -131,7 +131,7 @@ describe('SANDBOX_PROFILE=realistic', () => {
           body: { owner: 'agency-clients', name, private: true },
         });
         expect(gen.status).toBe(201);
-        return name;
+        return { id: name };
       },
       probe: async (call, name) => String((await call('GET', `/repos/agency-clients/${name}`)).status),
     });
