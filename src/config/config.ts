@@ -25,6 +25,18 @@ const base = z.object({
   SANDBOX_URL: url.optional(),
   SANDBOX_TIME_SCALE: z.coerce.number().positive().max(100).default(1),
   SANDBOX_RATE_LIMITS: z.enum(['on', 'off']).default('off'),
+  SANDBOX_LIMITS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"github":{"contentPerMinute":{"limit":20}}}' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  SANDBOX_PROFILE: z.enum(['fast', 'realistic']).default('fast'),
   REDIS_URL: url.default('redis://127.0.0.1:6379'),
   DATABASE_URL: url.default('postgres://postgres@127.0.0.1:5432/postgres'),
   API_TOKENS: z.string().optional(),
@@ -88,7 +100,16 @@ export interface Config extends Omit<ApiSettings, 'worker'>, WorkerSettings {
   /** True when the admin token was made up at start (npm start without API_TOKENS). */
   apiTokenGenerated: boolean;
   encryptionKeyGenerated: boolean;
-  sandbox: { port: number; host: string; url: string; timeScale: number; rateLimits: boolean };
+  sandbox: {
+    port: number;
+    host: string;
+    url: string;
+    timeScale: number;
+    rateLimits: boolean;
+    /** Overrides of the documented rate limits (SANDBOX_LIMITS, JSON): the sandbox checks their shape. */
+    limits: unknown;
+    profile: 'fast' | 'realistic';
+  };
   providers: ProvidersConfig;
 }
 
@@ -221,6 +242,8 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
       url: sandboxUrl,
       timeScale: env.SANDBOX_TIME_SCALE,
       rateLimits: env.SANDBOX_RATE_LIMITS === 'on',
+      limits: env.SANDBOX_LIMITS ?? {},
+      profile: env.SANDBOX_PROFILE,
     },
     worker: {
       concurrency: env.WORKER_CONCURRENCY,

@@ -34,7 +34,11 @@ export function errorForStatus(id: ProviderIdentity, f: HttpFailure): AppError {
   const where = `${id.label} ${f.operation}`;
   const details = { provider: id.provider, operation: f.operation, status: f.status };
   const retryAfterMs = f.retryAfterMs ?? retryAfterFromHeaders(header);
-  const rateLimitedByHeaders = header('retry-after') !== undefined || header('x-ratelimit-remaining') === '0';
+  // GitHub answers a limit with 403: its headers say so, or (a secondary limit without retry-after) its message.
+  const rateLimitedByHeaders =
+    header('retry-after') !== undefined ||
+    header('x-ratelimit-remaining') === '0' ||
+    /\brate limit\b/i.test(f.providerMessage ?? '');
 
   if (f.status === 401 || f.authFailed) {
     return new AppError(
@@ -110,7 +114,10 @@ function transportReason(e: unknown): string {
   return parts.filter(Boolean).slice(-1)[0] ?? 'network error';
 }
 
-/** `retry-after` in seconds or as an HTTP date; else GitHub's `x-ratelimit-reset` when none remain. */
+/**
+ * `retry-after` in seconds or as an HTTP date; else `x-ratelimit-reset` when none remain: an epoch
+ * instant for GitHub and Vercel, the seconds left in the window for Supabase (a small number).
+ */
 function retryAfterFromHeaders(header: (name: string) => string | undefined): number | undefined {
   const ra = header('retry-after');
   if (ra !== undefined) {
@@ -120,9 +127,13 @@ function retryAfterFromHeaders(header: (name: string) => string | undefined): nu
     if (Number.isFinite(at)) return Math.max(0, at - Date.now());
   }
   const reset = Number(header('x-ratelimit-reset'));
-  if (header('x-ratelimit-remaining') === '0' && Number.isFinite(reset) && reset > 0) return epochSecondsToWait(reset);
+  if (header('x-ratelimit-remaining') === '0' && Number.isFinite(reset) && reset > 0)
+    return reset < EPOCH_2001 ? Math.round(reset * 1000) : epochSecondsToWait(reset);
   return undefined;
 }
+
+/** Below this, an `x-ratelimit-reset` is a number of seconds, not an instant. */
+const EPOCH_2001 = 978_307_200;
 
 /** Milliseconds until an epoch-seconds instant (never negative). */
 export function epochSecondsToWait(epochSeconds: number): number {

@@ -19,6 +19,12 @@ export interface BudgetRule {
   provider: ProviderName;
   points: number;
   windowMs: number;
+  /**
+   * `fixed`: the provider counts in windows opened by a first request (Supabase, Vercel, GitHub's
+   * primary). `sliding`: it counts the last `windowMs` (GitHub's secondary limits), so a window of
+   * ours only closes `windowMs` after the last request it let through.
+   */
+  window: 'fixed' | 'sliding';
   describe: string;
   applies(call: BudgetCall): boolean;
   key(call: BudgetCall): string;
@@ -32,13 +38,16 @@ export interface BudgetRule {
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
-const isWrite = (c: BudgetCall) => c.method !== 'GET';
+/** GitHub's content-creating requests among those we make: a repo from a template, a file written. */
+const CONTENT_CREATION = new Set(['createFromTemplate', 'putFile']);
+const isContentCreation = (c: BudgetCall) => CONTENT_CREATION.has(c.operation);
 const num = (v: string | undefined) =>
   v === undefined || v === '' || !Number.isFinite(Number(v)) ? undefined : Number(v);
 
 /**
- * The providers' limits as documented today (SPEC 7); overridable by id with RATE_BUDGETS.
- * n8n and Gitea document none.
+ * The providers' limits as documented today (SPEC 7); points overridable by id with
+ * RATE_BUDGET_POINTS. n8n and Gitea document none; Vercel documents only deployments a day
+ * for the endpoints we call.
  */
 export const BUDGET_RULES: readonly BudgetRule[] = [
   {
@@ -46,6 +55,7 @@ export const BUDGET_RULES: readonly BudgetRule[] = [
     provider: 'supabase',
     points: 120,
     windowMs: MINUTE,
+    window: 'fixed',
     describe: '120 requests a minute per user, scope and endpoint',
     applies: () => true,
     key: (c) => `${c.identity}:${c.scope ?? 'user'}:${c.operation}`,
@@ -57,7 +67,8 @@ export const BUDGET_RULES: readonly BudgetRule[] = [
     provider: 'github',
     points: 5000,
     windowMs: HOUR,
-    describe: '5,000 requests an hour per token',
+    window: 'fixed',
+    describe: '5,000 requests an hour per user',
     applies: () => true,
     key: (c) => c.identity,
     remainingFromHeaders: (h) =>
@@ -69,8 +80,9 @@ export const BUDGET_RULES: readonly BudgetRule[] = [
     provider: 'github',
     points: 80,
     windowMs: MINUTE,
+    window: 'sliding',
     describe: '80 content-creating requests a minute',
-    applies: isWrite,
+    applies: isContentCreation,
     key: (c) => c.identity,
   },
   {
@@ -78,8 +90,9 @@ export const BUDGET_RULES: readonly BudgetRule[] = [
     provider: 'github',
     points: 500,
     windowMs: HOUR,
+    window: 'sliding',
     describe: '500 content-creating requests an hour',
-    applies: isWrite,
+    applies: isContentCreation,
     key: (c) => c.identity,
   },
   {
@@ -87,29 +100,22 @@ export const BUDGET_RULES: readonly BudgetRule[] = [
     provider: 'github',
     points: 900,
     windowMs: MINUTE,
-    describe: '900 points a minute per endpoint (a read 1, a write 5)',
+    window: 'sliding',
+    describe: '900 points a minute (a read 1, any other request 5)',
     applies: () => true,
-    key: (c) => `${c.identity}:${c.operation}`,
-    cost: (c) => (isWrite(c) ? 5 : 1),
+    key: (c) => c.identity,
+    cost: (c) => (c.method === 'GET' ? 1 : 5),
   },
   {
-    id: 'vercel-create-project',
+    id: 'vercel-deployments-day',
     provider: 'vercel',
-    points: 120,
-    windowMs: MINUTE,
-    describe: '120 project creations a minute',
-    applies: (c) => c.operation === 'createProject',
+    points: 6000,
+    windowMs: 24 * HOUR,
+    window: 'fixed',
+    describe: '6,000 deployments a day (Pro)',
+    applies: (c) => c.operation === 'createDeployment',
     key: (c) => c.identity,
     remainingFromHeaders: (h) => num(h('x-ratelimit-remaining')),
     headerLimit: (h) => num(h('x-ratelimit-limit')),
-  },
-  {
-    id: 'vercel-deployments-per-project',
-    provider: 'vercel',
-    points: 100,
-    windowMs: HOUR,
-    describe: '100 deployments an hour per project',
-    applies: (c) => c.operation === 'createDeployment',
-    key: (c) => `${c.identity}:${c.scope ?? 'project'}`,
   },
 ];

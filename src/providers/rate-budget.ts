@@ -50,7 +50,7 @@ const windowSeconds = (windowMs: number, scale: number) => (windowMs * scale * 1
  * limiter's duration (ARGV[4], fractional seconds) so that time-scaled windows of a few
  * seconds keep their length; the stock script rounds to whole seconds.
  */
-const INCR_PX = `
+const FIXED_WINDOW = `
 local ms = math.floor(tonumber(ARGV[4]) * 1000)
 redis.call('set', KEYS[1], 0, 'PX', ms, 'NX')
 local consumed = redis.call('incrby', KEYS[1], ARGV[1])
@@ -62,6 +62,21 @@ end
 return {consumed, ttl}
 `;
 
+/**
+ * For a provider that counts the last N ms (a sliding window): a request let through moves our
+ * window's end to N ms after it, and a refused one stores nothing, so a new window only opens
+ * once every request of the old one has left the provider's count.
+ */
+const SLIDING_SAFE_WINDOW = `
+local ms = math.floor(tonumber(ARGV[4]) * 1000)
+local consumed = tonumber(redis.call('get', KEYS[1]) or '0') + tonumber(ARGV[1])
+if consumed <= tonumber(ARGV[3]) then
+  redis.call('set', KEYS[1], consumed, 'PX', ms)
+  return {consumed, ms}
+end
+return {consumed, redis.call('pttl', KEYS[1])}
+`;
+
 export function createRateBudget(options: RateBudgetOptions): RateBudget {
   const rules = (options.rules ?? BUDGET_RULES).map((rule) => {
     const points = options.points?.[rule.id] ?? rule.points;
@@ -70,7 +85,7 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
       keyPrefix: `${options.prefix}:budget:${rule.id}`,
       points,
       duration: windowSeconds(rule.windowMs, options.timeScale[rule.provider]),
-      customIncrTtlLuaScript: INCR_PX,
+      customIncrTtlLuaScript: rule.window === 'sliding' ? SLIDING_SAFE_WINDOW : FIXED_WINDOW,
     });
     return { rule, points, limiter };
   });

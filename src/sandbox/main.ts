@@ -8,7 +8,13 @@ await runMain('sandbox', async () => {
   const logger = createLogger(config.logLevel, 'sandbox');
   const sandbox = await startConfiguredSandbox(config, logger);
   logger.info(
-    { url: sandbox.url, timeScale: config.sandbox.timeScale, rateLimits: config.sandbox.rateLimits },
+    {
+      url: sandbox.url,
+      timeScale: config.sandbox.timeScale,
+      rateLimits: config.sandbox.rateLimits,
+      limits: config.sandbox.limits,
+      profile: config.sandbox.profile,
+    },
     'sandbox listening',
   );
   return sandbox;

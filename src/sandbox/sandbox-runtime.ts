@@ -1,13 +1,31 @@
 import pg from 'pg';
 import type { Logger } from '../shared/logger.js';
-import { UnreachableError } from '../shared/errors.js';
+import { ConfigError, UnreachableError } from '../shared/errors.js';
+import { limitOverridesSchema, type LimitOverrides } from './sandbox-limits.js';
+import type { SandboxProfile } from './sandbox-profiles.js';
 import { EMULATORS } from './emulators.js';
 import { startSandbox, type RunningSandbox } from './framework/sandbox-server.js';
 
 /** What the sandbox needs of the configuration (the entry point passes it down). */
 export interface SandboxSettings {
   databaseUrl: string;
-  sandbox: { port: number; host: string; url: string; timeScale: number; rateLimits: boolean };
+  sandbox: {
+    port: number;
+    host: string;
+    url: string;
+    timeScale: number;
+    rateLimits: boolean;
+    /** SANDBOX_LIMITS as parsed JSON; its shape is checked here, where the rules are known. */
+    limits: unknown;
+    profile: SandboxProfile;
+  };
+}
+
+/** The limit overrides, or a ConfigError naming SANDBOX_LIMITS and each bad field. */
+export function parseLimitOverrides(raw: unknown): LimitOverrides {
+  const parsed = limitOverridesSchema.safeParse(raw ?? {});
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(parsed.error.issues.map((i) => `SANDBOX_LIMITS.${i.path.join('.')}: ${i.message}`));
 }
 
 /** The sandbox as configured: Postgres must answer, because Supabase projects live there. */
@@ -23,6 +41,8 @@ export async function startConfiguredSandbox(
     databaseUrl: config.databaseUrl,
     timeScale: config.sandbox.timeScale,
     rateLimits: config.sandbox.rateLimits,
+    limits: parseLimitOverrides(config.sandbox.limits),
+    profile: config.sandbox.profile,
     logger,
     emulators: EMULATORS,
     ...(overrides.port === undefined ? { publicUrl: config.sandbox.url } : {}),

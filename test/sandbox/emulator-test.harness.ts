@@ -2,8 +2,9 @@ import { pino } from 'pino';
 import type { EmulatorFactory } from '../../src/sandbox/framework/emulator.types.js';
 import type { FaultRule } from '../../src/sandbox/framework/faults.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/framework/sandbox-server.js';
+import type { LimitOverrides } from '../../src/sandbox/sandbox-limits.js';
+import type { SandboxProfile } from '../../src/sandbox/sandbox-profiles.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON bodies loosely
 export type Json = any;
 
 export interface HttpAnswer {
@@ -17,13 +18,15 @@ export interface HttpAnswer {
 /** One emulator in an in-process sandbox on a free loopback port. */
 export function startEmulator(
   factory: EmulatorFactory,
-  options: { rateLimits?: boolean; timeScale?: number } = {},
+  options: { rateLimits?: boolean; timeScale?: number; limits?: LimitOverrides; profile?: SandboxProfile } = {},
 ): Promise<RunningSandbox> {
   return startSandbox({
     port: 0,
     databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     timeScale: options.timeScale ?? 0.01,
     rateLimits: options.rateLimits ?? false,
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
     logger: pino({ level: 'silent' }),
     emulators: [factory],
   });

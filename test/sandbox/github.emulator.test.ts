@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunningSandbox } from '../../src/sandbox/framework/sandbox-server.js';
 import { GITHUB_TOKEN_NO_DELETE, createGithubEmulator } from '../../src/sandbox/github/github.emulator.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/sandbox-credentials.js';
@@ -11,6 +11,7 @@ import {
   sandboxState,
   startEmulator,
 } from './emulator-test.harness.js';
+import { afterTheWindow, headersOf, inSequence, limitedSandbox, secondsIn } from './rate-limit.helper.js';
 
 const TEMPLATE = '/repos/agency-clients/client-app-template';
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -283,7 +284,7 @@ describe('GitHub emulator: contents', () => {
 });
 
 describe('GitHub emulator: headers and faults', () => {
-  it('Every answer carries x-ratelimit-* headers counting requests per token', async () => {
+  it('Every answer carries x-ratelimit-* headers counting the requests of the user, even with limits off', async () => {
     const first = await gh('GET', TEMPLATE);
     const second = await gh('GET', '/repos/agency-clients/nope');
     for (const res of [first, second]) {
@@ -322,48 +323,151 @@ describe('GitHub emulator: headers and faults', () => {
   });
 });
 
-describe('GitHub emulator: rate limits', () => {
-  let limited: RunningSandbox;
-  let call: ReturnType<typeof caller>;
-  beforeAll(async () => {
-    limited = await startEmulator(createGithubEmulator, { rateLimits: true, timeScale: 0.1 });
-    call = caller(`${limited.url}/github`, { authorization: `Bearer ${SANDBOX_CREDENTIALS.github}` });
-  });
-  afterAll(async () => {
-    await limited.close();
-  });
-  beforeEach(async () => {
-    await resetSandbox(limited);
+const AUTH = { authorization: `Bearer ${SANDBOX_CREDENTIALS.github}` };
+const createIn = (call: ReturnType<typeof caller>) => (i: number) =>
+  call('POST', '/orgs/agency-clients/repos', { body: { name: `burst-${i}` } });
+const SECONDARY = /^You have exceeded a secondary rate limit/;
+
+describe('GitHub emulator: secondary limit on content creation a minute', () => {
+  // The "minute" is shortened to 20 s, which is 2 s at this scale: wide enough for a loaded machine.
+  const gh = limitedSandbox(createGithubEmulator, {
+    prefix: '/github',
+    credential: AUTH,
+    limits: { github: { contentPerMinute: { limit: 3, windowMs: 20_000 } } },
+    timeScale: 0.1,
   });
 
-  it('When a token creates content more than 80 times a minute, then 403 secondary rate limit with retry-after', async () => {
-    const answers = await Promise.all(
-      Array.from({ length: 80 }, (_, i) =>
-        call('POST', '/orgs/agency-clients/repos', { body: { name: `burst-${i}` } }),
-      ),
-    );
-    expect(answers.every((a) => a.status === 201)).toBe(true);
-    const over = await call('PUT', '/repos/agency-clients/burst-0/contents/a.txt', {
+  it('When a user creates content past the per-minute limit, then 403 secondary rate limit with retry-after; reads pass, and creation passes again after the wait', async () => {
+    const within = await inSequence(3, createIn(gh.call));
+    const over = await gh.call('PUT', '/repos/agency-clients/burst-0/contents/a.txt', {
       body: { message: 'm', content: b64('a') },
     });
+    const read = await gh.call('GET', '/repos/agency-clients/burst-0');
+    const later = await afterTheWindow(() => createIn(gh.call)(3), 403);
+
+    expect(within.map((a) => a.status)).toEqual([201, 201, 201]);
     expect(over.status).toBe(403);
-    expect(over.body.message).toMatch(/^You have exceeded a secondary rate limit/);
-    expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    // reads are not content creation
-    expect((await call('GET', '/repos/agency-clients/burst-0')).status).toBe(200);
+    expect(over.body).toMatchObject({ message: expect.stringMatching(SECONDARY), status: '403' });
+    expect(over.body.documentation_url).toMatch(/#about-secondary-rate-limits$/);
+    expect(secondsIn(over, 'retry-after')).toBeLessThanOrEqual(2);
+    // not the primary limit: requests remain
+    expect(Number(over.headers.get('x-ratelimit-remaining'))).toBeGreaterThan(0);
+    expect(read.status).toBe(200);
+    expect(later.status).toBe(201);
+  });
+});
+
+describe('GitHub emulator: secondary limit on content creation an hour', () => {
+  // An hour is 36 s at this scale.
+  const gh = limitedSandbox(createGithubEmulator, {
+    prefix: '/github',
+    credential: AUTH,
+    limits: { github: { contentPerHour: { limit: 2 } } },
   });
 
-  it('When the primary limit (5000 an hour) is used up, then 403 with x-ratelimit-remaining 0', async () => {
-    const token = { authorization: `Bearer ${GITHUB_TOKEN_NO_DELETE}` };
-    for (let batch = 0; batch < 20; batch++) {
-      await Promise.all(Array.from({ length: 250 }, () => call('GET', TEMPLATE, { headers: token })));
-    }
-    const over = await call('GET', TEMPLATE, { headers: token });
+  it('When the hourly content limit is reached, then 403 secondary with retry-after counting to the end of the hour window', async () => {
+    const within = await inSequence(2, createIn(gh.call));
+
+    const over = await createIn(gh.call)(2);
+
+    expect(within.map((a) => a.status)).toEqual([201, 201]);
     expect(over.status).toBe(403);
-    expect(over.body.message).toMatch(/^API rate limit exceeded/);
-    expect(over.headers.get('x-ratelimit-remaining')).toBe('0');
-    expect(Number(over.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000 - 1);
-    // another token has its own budget
-    expect((await call('GET', TEMPLATE)).status).toBe(200);
-  }, 60_000);
+    expect(over.body.message).toMatch(SECONDARY);
+    expect(secondsIn(over, 'retry-after')).toBeGreaterThan(20);
+    expect(secondsIn(over, 'retry-after')).toBeLessThanOrEqual(36);
+  });
+});
+
+describe('GitHub emulator: secondary limits on points and on requests in flight', () => {
+  const gh = limitedSandbox(createGithubEmulator, {
+    prefix: '/github',
+    credential: AUTH,
+    limits: { github: { points: { limit: 12 }, concurrent: 2 } },
+    // A minute is 6 s at this scale: all the points of a test are spent inside one.
+    timeScale: 0.1,
+  });
+
+  it('When a user spends its points for the minute (a write 5, a read 1), then 403 secondary with retry-after', async () => {
+    const writes = await inSequence(2, createIn(gh.call));
+    const reads = await inSequence(2, () => gh.call('GET', TEMPLATE));
+    const over = await gh.call('GET', TEMPLATE);
+
+    expect([...writes, ...reads].map((a) => a.status)).toEqual([201, 201, 200, 200]);
+    expect(over.status).toBe(403);
+    expect(over.body.message).toMatch(SECONDARY);
+    expect(secondsIn(over, 'retry-after')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('When a user has as many requests in flight as allowed, then one more is refused with retry-after, and passes once they end', async () => {
+    await addFaults(gh.sandbox, [{ provider: 'github', operationId: 'repos/get', fault: 'timeout', times: 2 }]);
+    const abort = new AbortController();
+    const held = [1, 2].map(() =>
+      fetch(`${gh.sandbox.url}/github${TEMPLATE}`, { headers: AUTH, signal: abort.signal }).catch(() => undefined),
+    );
+    await vi.waitFor(async () => expect((await sandboxCalls(gh.sandbox)).length).toBe(2));
+
+    const over = await gh.call('GET', TEMPLATE);
+    abort.abort();
+    await Promise.all(held);
+    const after = await afterTheWindow(() => gh.call('GET', TEMPLATE), 403);
+
+    expect(over.status).toBe(403);
+    expect(over.body.message).toMatch(SECONDARY);
+    expect(secondsIn(over, 'retry-after')).toBeGreaterThanOrEqual(1);
+    expect(after.status).toBe(200);
+  });
+});
+
+describe('GitHub emulator: primary limit', () => {
+  const gh = limitedSandbox(createGithubEmulator, {
+    prefix: '/github',
+    credential: AUTH,
+    limits: { github: { primary: { limit: 3 }, anonymous: { limit: 2 } } },
+  });
+
+  it('When a user has used up its requests, then 403 "API rate limit exceeded" with x-ratelimit-remaining 0, for all its tokens; without a token the IP has its own budget', async () => {
+    const within = await inSequence(3, () => gh.call('GET', TEMPLATE));
+    const over = await gh.call('GET', TEMPLATE);
+    const otherToken = await gh.call('GET', TEMPLATE, {
+      headers: { authorization: `Bearer ${GITHUB_TOKEN_NO_DELETE}` },
+    });
+    const anonymous = await gh.anonymous('GET', TEMPLATE);
+
+    expect(within.map((a) => a.headers.get('x-ratelimit-remaining'))).toEqual(['2', '1', '0']);
+    expect(over.status).toBe(403);
+    expect(over.body.message).toMatch(/^API rate limit exceeded for user ID \d+\./);
+    expect(over.body.documentation_url).toMatch(/#about-primary-rate-limits$/);
+    expect(headersOf(over, 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-used', 'retry-after')).toEqual({
+      'x-ratelimit-limit': '3',
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-used': '3',
+      'retry-after': null,
+    });
+    expect(Number(over.headers.get('x-ratelimit-reset'))).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000));
+    expect(otherToken.status).toBe(403);
+    expect(anonymous.status).toBe(401);
+    expect(headersOf(anonymous, 'x-ratelimit-limit', 'x-ratelimit-remaining')).toEqual({
+      'x-ratelimit-limit': '2',
+      'x-ratelimit-remaining': '1',
+    });
+  });
+});
+
+describe('GitHub emulator: limits answered with 429', () => {
+  const gh = limitedSandbox(createGithubEmulator, {
+    prefix: '/github',
+    credential: AUTH,
+    limits: { github: { contentPerMinute: { limit: 1 }, status: 429 } },
+    timeScale: 0.1,
+  });
+
+  it('When the sandbox is set to answer 429, then a secondary limit is a 429 basic-error with retry-after', async () => {
+    await createIn(gh.call)(0);
+
+    const over = await createIn(gh.call)(1);
+
+    expect(over.status).toBe(429);
+    expect(over.body).toMatchObject({ message: expect.stringMatching(SECONDARY), status: '429' });
+    expect(secondsIn(over, 'retry-after')).toBeGreaterThanOrEqual(1);
+  });
 });

@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/framework/sandbox-server.js';
+import type { RunningSandbox } from '../../src/sandbox/framework/sandbox-server.js';
 import { SANDBOX_CREDENTIALS, SANDBOX_DEFAULTS } from '../../src/sandbox/sandbox-credentials.js';
-import { createSupabaseEmulator } from '../../src/sandbox/supabase/supabase.emulator.js';
+import { SUPABASE_SECOND_TOKEN, createSupabaseEmulator } from '../../src/sandbox/supabase/supabase.emulator.js';
+import { caller, sandboxCalls, startEmulator } from './emulator-test.harness.js';
+import {
+  afterTheWindow,
+  headersOf,
+  inSequence,
+  limitedSandbox,
+  rateLimitReport,
+  secondsIn,
+} from './rate-limit.helper.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TOKEN = SANDBOX_CREDENTIALS.supabase;
@@ -17,17 +25,6 @@ interface Project {
   region: string;
   organization_slug: string;
   created_at: string;
-}
-
-function start(overrides: { rateLimits?: boolean; timeScale?: number } = {}): Promise<RunningSandbox> {
-  return startSandbox({
-    port: 0,
-    databaseUrl: DATABASE_URL,
-    timeScale: overrides.timeScale ?? 0.01,
-    rateLimits: overrides.rateLimits ?? false,
-    logger: pino({ level: 'silent' }),
-    emulators: [createSupabaseEmulator],
-  });
 }
 
 function buildProjectBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -99,7 +96,7 @@ describe('Supabase Management API emulator', () => {
     ).supabase;
 
   beforeAll(async () => {
-    sandbox = await start();
+    sandbox = await startEmulator(createSupabaseEmulator);
   });
   afterEach(async () => {
     await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
@@ -121,6 +118,13 @@ describe('Supabase Management API emulator', () => {
     expect(missing.status).toBe(401);
     expect(await missing.json()).toEqual({ message: 'Unauthorized' });
     expect((await sandboxState()).projects.some((p) => p.name === body.name)).toBe(false);
+  });
+
+  it('With rate limits off, answers carry no X-RateLimit-* headers', async () => {
+    const res = await call('/v1/projects');
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get('X-RateLimit-Limit')).toBeNull();
   });
 
   it('When a project is created, then it answers 201 with a 20-letter ref, COMING_UP, and turns ACTIVE_HEALTHY', async () => {
@@ -312,34 +316,113 @@ describe('Supabase Management API emulator', () => {
 });
 
 describe('Supabase Management API emulator with rate limits on', () => {
-  let sandbox: RunningSandbox;
-
-  beforeAll(async () => {
-    // A minute is 3 s at this scale: 61 quick calls fit well inside it.
-    sandbox = await start({ rateLimits: true, timeScale: 0.05 });
+  // A window of 3 calls lasting 1.8 s (a minute at this scale): each test's calls fit well inside it.
+  const sb = limitedSandbox(createSupabaseEmulator, {
+    prefix: '/supabase',
+    credential: { authorization: `Bearer ${TOKEN}` },
+    limits: { supabase: { perEndpoint: { limit: 3 } } },
+    timeScale: 0.03,
   });
-  afterAll(async () => {
-    await sandbox.close();
-  });
+  const REF_A = 'aaaaaaaaaaaaaaaaaaaa';
+  const REF_B = 'bbbbbbbbbbbbbbbbbbbb';
+  const RATE_HEADERS = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
 
-  it('When a token makes more than 60 calls in a minute, then calls answer 429 until the minute is over', async () => {
-    const list = () => fetch(`${sandbox.url}/supabase/v1/projects`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  it('Every answer carries X-RateLimit-Limit (120 by default), -Remaining and -Reset in seconds, a 401 too', async () => {
+    const real = await startEmulator(createSupabaseEmulator, { rateLimits: true, timeScale: 1 });
+    try {
+      const call = caller(`${real.url}/supabase`, { authorization: `Bearer ${TOKEN}` });
 
-    const statuses: number[] = [];
-    for (let i = 0; i < 60; i += 1) statuses.push((await list()).status);
-    const limited = await list();
-    const stillLimited = await list();
+      const first = await call('GET', '/v1/projects');
+      const second = await call('GET', '/v1/projects');
+      const refused = await call('GET', '/v1/projects', { headers: { authorization: 'Bearer wrong' } });
 
-    expect(statuses.every((s) => s === 200)).toBe(true);
-    expect(limited.status).toBe(429);
-    expect(await limited.json()).toEqual({ message: 'Rate limit exceeded' });
-    expect(stillLimited.status).toBe(429);
-    const deadline = Date.now() + 20_000;
-    let after = 429;
-    while (after === 429 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      after = (await list()).status;
+      expect(first.status).toBe(200);
+      expect(headersOf(first, 'X-RateLimit-Limit', 'X-RateLimit-Remaining')).toEqual({
+        'X-RateLimit-Limit': '120',
+        'X-RateLimit-Remaining': '119',
+      });
+      expect(second.headers.get('X-RateLimit-Remaining')).toBe('118');
+      // seconds until the minute opened by the first call ends, not an epoch time
+      expect(secondsIn(second, 'X-RateLimit-Reset')).toBeLessThanOrEqual(60);
+      expect(refused.status).toBe(401);
+      for (const h of RATE_HEADERS) expect(refused.headers.get(h)).not.toBeNull();
+    } finally {
+      await real.close();
     }
-    expect(after).toBe(200);
-  }, 30_000);
+  });
+
+  it('When one endpoint of one project gets more calls than the limit, then 429 {message} for the rest of the window, then it answers again', async () => {
+    const getA = () => sb.call('GET', `/v1/projects/${REF_A}`);
+
+    const within = await inSequence(3, getA);
+    const over = await getA();
+    const stillOver = await getA();
+    const after = await afterTheWindow(getA, 429);
+
+    expect(within.map((a) => a.status)).toEqual([404, 404, 404]);
+    expect(within.map((a) => a.headers.get('X-RateLimit-Remaining'))).toEqual(['2', '1', '0']);
+    expect(over.status).toBe(429);
+    expect(over.body).toEqual({ message: 'Rate limit exceeded' });
+    expect(headersOf(over, 'X-RateLimit-Limit', 'X-RateLimit-Remaining')).toEqual({
+      'X-RateLimit-Limit': '3',
+      'X-RateLimit-Remaining': '0',
+    });
+    expect(secondsIn(over, 'X-RateLimit-Reset')).toBeLessThanOrEqual(2);
+    expect(stillOver.status).toBe(429);
+    expect(after.status).toBe(404);
+    expect(after.headers.get('X-RateLimit-Remaining')).toBe('2');
+  });
+
+  it('The limit is per scope and per endpoint: another project, another endpoint, an organization, the user each count apart', async () => {
+    await inSequence(4, () => sb.call('GET', `/v1/projects/${REF_A}`));
+    const createIn = (org: string) => sb.call('POST', '/v1/projects', { body: { organization_slug: org } });
+
+    const otherProject = await sb.call('GET', `/v1/projects/${REF_B}`);
+    const otherEndpoint = await sb.call('GET', `/v1/projects/${REF_A}/api-keys`);
+    const orgA = await inSequence(4, () => createIn('org-a'));
+    const orgB = await createIn('org-b');
+    const userScope = await sb.call('GET', '/v1/projects');
+
+    expect(otherProject.status).toBe(404);
+    expect(otherProject.headers.get('X-RateLimit-Remaining')).toBe('2');
+    expect(otherEndpoint.status).toBe(404);
+    // a create counts against the organization of its body, even when the body is refused
+    expect(orgA.map((a) => a.status)).toEqual([400, 400, 400, 429]);
+    expect(orgB.status).toBe(400);
+    expect(userScope.status).toBe(200);
+    expect(userScope.headers.get('X-RateLimit-Remaining')).toBe('2');
+  });
+
+  it('All tokens of one user share its limit', async () => {
+    const list = (token: string) => sb.call('GET', '/v1/projects', { headers: { authorization: `Bearer ${token}` } });
+
+    const answers = [await list(TOKEN), await list(SUPABASE_SECOND_TOKEN), await list(TOKEN)];
+    const overWithSecond = await list(SUPABASE_SECOND_TOKEN);
+    const overWithFirst = await list(TOKEN);
+
+    expect(answers.map((a) => a.headers.get('X-RateLimit-Remaining'))).toEqual(['2', '1', '0']);
+    expect(overWithSecond.status).toBe(429);
+    expect(overWithFirst.status).toBe(429);
+  });
+
+  it('Rate-limited answers are logged in /_sandbox/calls with their status and limit, and counted in /_sandbox/rate-limits', async () => {
+    await inSequence(5, () => sb.call('GET', `/v1/projects/${REF_A}`));
+
+    const calls = await sandboxCalls(sb.sandbox);
+    const report = await rateLimitReport(sb.sandbox);
+
+    expect(calls.map((c) => [c.status, c.rateLimited])).toEqual([
+      [404, undefined],
+      [404, undefined],
+      [404, undefined],
+      [429, 'per-endpoint'],
+      [429, 'per-endpoint'],
+    ]);
+    expect(report).toMatchObject({
+      enforced: true,
+      limits: { supabase: { perEndpoint: { limit: 3, windowMs: 60_000 } } },
+      total: 2,
+      answers: [{ provider: 'supabase', operationId: 'v1-get-project', rule: 'per-endpoint', status: 429, count: 2 }],
+    });
+  });
 });

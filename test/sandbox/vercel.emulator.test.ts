@@ -11,6 +11,7 @@ import {
   sandboxState,
   startEmulator,
 } from './emulator-test.harness.js';
+import { headersOf, inSequence, limitedSandbox, secondsIn } from './rate-limit.helper.js';
 
 let sandbox: RunningSandbox;
 let vc: ReturnType<typeof caller>;
@@ -277,41 +278,76 @@ describe('Vercel emulator: faults', () => {
 });
 
 describe('Vercel emulator: rate limits', () => {
-  let limited: RunningSandbox;
-  let call: ReturnType<typeof caller>;
-  beforeAll(async () => {
-    limited = await startEmulator(createVercelEmulator, { rateLimits: true, timeScale: 0.1 });
-    call = caller(`${limited.url}/vercel`, { authorization: `Bearer ${SANDBOX_CREDENTIALS.vercel}` });
+  // Two project creations a minute (6 s at this scale: no test here waits for it).
+  const vl = limitedSandbox(createVercelEmulator, {
+    prefix: '/vercel',
+    credential: { authorization: `Bearer ${SANDBOX_CREDENTIALS.vercel}` },
+    limits: { vercel: { createProject: { limit: 2, windowMs: 60_000 } } },
+    timeScale: 0.1,
   });
-  afterAll(async () => {
-    await limited.close();
-  });
-  beforeEach(async () => {
-    await resetSandbox(limited);
+  const create = (name: string, query = '') => vl.call('POST', `/v11/projects${query}`, { body: { name } });
+  const RATE_HEADERS = ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];
+
+  it('When an endpoint is called past its limit, then 429 rate_limited with limit {remaining, reset, resetMs, total}, x-ratelimit-* and retry-after', async () => {
+    const within = await inSequence(2, (i) => create(`burst-${i}`));
+    const over = await create('one-more');
+
+    expect(
+      within.map((a) => [a.status, a.headers.get('x-ratelimit-limit'), a.headers.get('x-ratelimit-remaining')]),
+    ).toEqual([
+      [200, '2', '1'],
+      [200, '2', '0'],
+    ]);
+    expect(over.status).toBe(429);
+    const { limit } = over.body.error;
+    expect(over.body.error).toMatchObject({
+      code: 'rate_limited',
+      message: expect.stringContaining("'createProject'"),
+    });
+    expect(limit).toEqual({ remaining: 0, total: 2, reset: expect.any(Number), resetMs: expect.any(Number) });
+    expect(limit.reset).toBe(Math.ceil(limit.resetMs / 1000));
+    expect(limit.resetMs).toBeGreaterThan(Date.now());
+    expect(headersOf(over, ...RATE_HEADERS)).toEqual({
+      'x-ratelimit-limit': '2',
+      'x-ratelimit-remaining': '0',
+      // epoch seconds, the same instant as the body's
+      'x-ratelimit-reset': String(limit.reset),
+    });
+    expect(secondsIn(over, 'retry-after')).toBeLessThanOrEqual(6);
+    expect((await sandboxState(vl.sandbox)).vercel.projects).toHaveLength(2);
   });
 
-  it('When more than 120 projects are created in a minute, then 429 rate_limited with limit {remaining, reset, resetMs, total}', async () => {
-    const answers = await Promise.all(
-      Array.from({ length: 120 }, (_, i) => call('POST', '/v11/projects', { body: { name: `burst-${i}` } })),
-    );
-    expect(answers.every((a) => a.status === 200)).toBe(true);
-    const over = await call('POST', '/v11/projects', { body: { name: 'one-more' } });
-    expect(over.status).toBe(429);
-    expect(over.body.error).toMatchObject({ code: 'rate_limited', limit: { remaining: 0, total: 120 } });
-    expect(over.body.error.limit.resetMs).toBeGreaterThan(Date.now() - 1000);
-    expect(over.body.error.limit.reset).toBe(Math.ceil(over.body.error.limit.resetMs / 1000));
+  it('The limit is per endpoint and per account: other endpoints and another team still pass', async () => {
+    await inSequence(3, (i) => create(`burst-${i}`));
+
+    const otherEndpoint = await vl.call('GET', '/v9/projects/burst-0');
+    const otherTeam = await create('team-project', '?teamId=team_other');
+
+    expect(otherEndpoint.status).toBe(200);
+    // an endpoint without a limit sends no rate-limit headers
+    expect(otherEndpoint.headers.get('x-ratelimit-limit')).toBeNull();
+    expect(otherTeam.status).toBe(200);
+    expect(otherTeam.headers.get('x-ratelimit-remaining')).toBe('1');
   });
 
-  it('When a project gets more than 100 deployments an hour, then 429 for it while another project still deploys', async () => {
-    for (const name of ['busy', 'calm'])
-      expect((await call('POST', '/v11/projects', { body: { name } })).status).toBe(200);
-    const answers = await Promise.all(
-      Array.from({ length: 100 }, () => call('POST', '/v13/deployments', { body: deployBody('busy') })),
+  it("By default a deployment counts against Vercel Pro's 6000 deployments a day", async () => {
+    expect((await create('deployed')).status).toBe(200);
+
+    const deployed = await vl.call('POST', '/v13/deployments', { body: deployBody('deployed') });
+
+    expect(deployed.status).toBe(200);
+    expect(headersOf(deployed, 'x-ratelimit-limit', 'x-ratelimit-remaining')).toEqual({
+      'x-ratelimit-limit': '6000',
+      'x-ratelimit-remaining': '5999',
+    });
+  });
+
+  it('A request with a bad token is answered 403 forbidden and not counted', async () => {
+    const refused = await inSequence(3, (i) =>
+      vl.call('POST', '/v11/projects', { headers: { authorization: 'Bearer wrong' }, body: { name: `x-${i}` } }),
     );
-    expect(answers.every((a) => a.status === 200)).toBe(true);
-    const over = await call('POST', '/v13/deployments', { body: deployBody('busy') });
-    expect(over.status).toBe(429);
-    expect(over.body.error).toMatchObject({ code: 'rate_limited', limit: { remaining: 0, total: 100 } });
-    expect((await call('POST', '/v13/deployments', { body: deployBody('calm') })).status).toBe(200);
+
+    expect(refused.map((a) => [a.status, a.body.error.code])).toEqual(Array(3).fill([403, 'forbidden']));
+    expect((await create('still-fine')).headers.get('x-ratelimit-remaining')).toBe('1');
   });
 });

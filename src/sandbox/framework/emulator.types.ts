@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ProviderName } from '../../shared/providers.js';
+import type { SandboxLimits } from '../sandbox-limits.js';
+import type { DelayRange, ProfileDelays, SandboxProfile } from '../sandbox-profiles.js';
 
 export interface SandboxRequest {
   method: string;
@@ -8,6 +10,8 @@ export interface SandboxRequest {
   params: Record<string, string>;
   query: Record<string, string | undefined>;
   headers: IncomingHttpHeaders;
+  /** The caller's address (what limits without a credential count against). */
+  ip: string;
   /** Parsed JSON body, or undefined. */
   body: unknown;
 }
@@ -26,8 +30,8 @@ export interface OperationDef {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Express 5 path after the provider prefix, e.g. `/v1/projects/:ref`, `/repos/:owner/:repo/contents/*path`. */
   path: string;
-  /** Base latency in ms before time scaling. */
-  latencyMs?: number;
+  /** Base latency in ms before time scaling; a range is drawn from on each call. */
+  latencyMs?: number | DelayRange;
   /** Routes that skip the provider's auth check (an n8n production webhook). */
   public?: boolean;
   handler: Handler;
@@ -40,6 +44,11 @@ export interface EmulatorRuntime {
   now(): number;
   /** Whether provider rate limits are enforced (on in benchmarks and chaos runs). */
   rateLimits: boolean;
+  /** The limits in force when they are: the documented ones, with the sandbox's overrides. */
+  limits: SandboxLimits;
+  profile: SandboxProfile;
+  /** A delay of the profile, drawn from its range and scaled. */
+  delay(name: keyof ProfileDelays): number;
   /** A fault rule may ask an emulator for behaviour of its own (INIT_FAILED, deployment ERROR). */
   takeFault(provider: ProviderName, operationId: string, fault: string): boolean;
 }
@@ -55,13 +64,26 @@ export interface ProviderEmulator {
   errorResponse(status: number, message: string): SandboxResponse;
   /** The provider's answer to a body that is not JSON. */
   malformedBody?(): SandboxResponse;
-  /** A rate-limit answer when the request is over the provider's limit, else undefined. */
-  rateLimit?(req: SandboxRequest, operationId: string): SandboxResponse | undefined;
-  /** Headers added to every answer (GitHub's x-ratelimit-*). */
+  /**
+   * Asked once per request, before the credential is checked: counts it against the provider's
+   * rate limits, gives the headers those add to the answer, and the provider's own refusal when
+   * the request is over one.
+   */
+  rateLimit?(req: SandboxRequest, operationId: string): RateLimitVerdict | undefined;
+  /** Headers added to every answer (GitHub's x-github-api-version-selected). */
   commonHeaders?(req: SandboxRequest): Record<string, string>;
   state(): unknown;
   reset(): Promise<void>;
   close?(): Promise<void>;
+}
+
+export interface RateLimitVerdict {
+  /** Headers for the answer, whatever it turns out to be (Supabase's X-RateLimit-*, GitHub's x-ratelimit-*). */
+  headers?: Record<string, string>;
+  /** Over a limit: the provider's answer, and the name of the limit (logged in `/_sandbox/calls`). */
+  refused?: { rule: string; response: SandboxResponse };
+  /** Called once the answer is sent or the connection closes (a limit on requests in flight). */
+  release?: () => void;
 }
 
 export interface EmulatorDeps {

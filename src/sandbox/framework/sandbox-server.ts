@@ -3,23 +3,31 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProviderName } from '../../shared/providers.js';
 import type { Logger } from '../../shared/logger.js';
+import { resolveLimits, type LimitOverrides } from '../sandbox-limits.js';
+import { PROFILE_DELAYS, draw, type SandboxProfile } from '../sandbox-profiles.js';
+import { adminRoutes } from './admin-routes.js';
 import { CallLog } from './call-log.js';
-import { FaultBook, TRANSPORT_FAULTS, faultRulesBody, type TransportFault } from './faults.js';
+import { FaultBook, TRANSPORT_FAULTS, type TransportFault } from './faults.js';
 import type {
   EmulatorFactory,
   EmulatorRuntime,
   OperationDef,
   ProviderEmulator,
-  SandboxRequest,
   SandboxResponse,
 } from './emulator.types.js';
+import { BadJson, parseJson, send, sleep, toSandboxRequest } from './http-exchange.js';
 
 export interface SandboxOptions {
   port: number;
   host?: string;
   databaseUrl: string;
   timeScale: number;
+  /** Whether the providers' rate limits are enforced. */
   rateLimits: boolean;
+  /** Overrides of the documented limits (sandbox-limits.ts), rule by rule. */
+  limits?: LimitOverrides;
+  /** `fast` (default) or `realistic` provider delays (sandbox-profiles.ts). */
+  profile?: SandboxProfile;
   logger: Logger;
   emulators: EmulatorFactory[];
   /** The URL others reach the sandbox at, when it differs from the bound address (0.0.0.0 in a container). */
@@ -51,7 +59,6 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 /** How long a `timeout` fault holds a request before dropping it (before scaling). */
 const TIMEOUT_HOLD_MS = 120_000;
 
@@ -59,10 +66,16 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const host = options.host ?? '127.0.0.1';
   const faults = new FaultBook();
   const calls = new CallLog();
+  const profile = options.profile ?? 'fast';
+  const limits = resolveLimits(options.limits);
+  const scale = (ms: number) => Math.max(0, Math.round(ms * options.timeScale));
   const runtime: EmulatorRuntime = {
-    scale: (ms) => Math.max(0, Math.round(ms * options.timeScale)),
+    scale,
     now: () => Date.now(),
     rateLimits: options.rateLimits,
+    limits,
+    profile,
+    delay: (name) => scale(draw(PROFILE_DELAYS[profile][name])),
     takeFault: (provider, operationId, fault) => faults.take(provider, operationId, [fault]) !== undefined,
   };
 
@@ -80,44 +93,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const publicUrl = (options.publicUrl ?? url).replace(/\/+$/, '');
   const emulators = options.emulators.map((make) => make({ runtime, databaseUrl: options.databaseUrl, publicUrl }));
 
-  // Admin routes: loopback only, whatever address the server is bound to.
-  const admin = express.Router();
-  admin.use((req, res, next) => {
-    if (!LOOPBACK.has(req.socket.remoteAddress ?? ''))
-      return void res.status(403).json({ error: 'sandbox admin routes are loopback only' });
-    next();
-  });
-  admin.use(express.json());
-  admin.get('/state', (_req, res) => {
-    res.json(Object.fromEntries(emulators.map((e) => [e.name, e.state()])));
-  });
-  admin.get('/calls', (_req, res) => void res.json(calls.list()));
-  admin.get('/faults', (_req, res) => void res.json({ rules: faults.list() }));
-  admin.post('/faults', (req, res) => {
-    const parsed = faultRulesBody.safeParse(parseJson(req.body));
-    if (!parsed.success) {
-      return void res
-        .status(400)
-        .json({ error: { code: 'VALIDATION_FAILED', message: 'bad fault rules', details: parsed.error.issues } });
-    }
-    faults.add(parsed.data.rules);
-    res.status(201).json({ rules: faults.list() });
-  });
-  admin.delete('/faults', (_req, res) => {
-    faults.clear();
-    res.status(204).end();
-  });
-  admin.post('/reset', async (_req, res, next) => {
-    try {
-      faults.clear();
-      calls.clear();
-      for (const e of emulators) await e.reset();
-      res.status(204).end();
-    } catch (e) {
-      next(e);
-    }
-  });
-  app.use('/_sandbox', admin);
+  app.use('/_sandbox', adminRoutes({ emulators, faults, calls, rateLimits: options.rateLimits, limits, profile }));
 
   for (const emulator of emulators) {
     const router = express.Router();
@@ -148,7 +124,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
   async function serve(emulator: ProviderEmulator, op: OperationDef, req: Request, res: Response): Promise<void> {
     const sreq = toSandboxRequest(req);
-    const record = (status: number, fault?: string) =>
+    const record = (status: number, fault?: string, rateLimited?: string) =>
       calls.add({
         provider: emulator.name,
         operationId: op.operationId,
@@ -156,29 +132,29 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         path: `${emulator.prefix}${req.path}`,
         status,
         ...(fault ? { fault } : {}),
+        ...(rateLimited ? { rateLimited } : {}),
         at: new Date().toISOString(),
       });
     try {
-      const common = emulator.commonHeaders?.(sreq) ?? {};
-      const answer = (r: SandboxResponse, fault?: string) => {
-        record(r.status, fault);
+      const verdict = emulator.rateLimit?.(sreq, op.operationId);
+      if (verdict?.release) res.once('close', verdict.release);
+      const common = { ...emulator.commonHeaders?.(sreq), ...verdict?.headers };
+      const answer = (r: SandboxResponse, fault?: string, rateLimited?: string) => {
+        record(r.status, fault, rateLimited);
         send(res, { ...r, headers: { ...common, ...r.headers } });
         reportExchange(emulator, op.operationId, req, res, r);
       };
+      if (verdict?.refused) return answer(verdict.refused.response, undefined, verdict.refused.rule);
       if (!op.public) {
         const denied = emulator.authenticate(sreq);
         if (denied) return answer(denied);
-      }
-      if (emulator.rateLimit) {
-        const limited = emulator.rateLimit(sreq, op.operationId);
-        if (limited) return answer(limited);
       }
       if (sreq.body instanceof BadJson) {
         return answer(emulator.malformedBody?.() ?? emulator.errorResponse(400, 'malformed JSON body'));
       }
       const rule = faults.take(emulator.name, op.operationId, TRANSPORT_FAULTS);
       const fault = rule?.fault as TransportFault | undefined;
-      if (op.latencyMs) await sleep(runtime.scale(op.latencyMs));
+      if (op.latencyMs) await sleep(latencyOf(op.latencyMs));
       switch (fault) {
         case 'http500':
           return answer(emulator.errorResponse(500, 'Internal Server Error (sandbox fault)'), fault);
@@ -242,6 +218,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     });
   }
 
+  function latencyOf(latency: NonNullable<OperationDef['latencyMs']>): number {
+    return runtime.scale(typeof latency === 'number' ? latency : draw(latency));
+  }
+
   return {
     url,
     faults,
@@ -262,34 +242,3 @@ function rateLimited(emulator: ProviderEmulator): SandboxResponse {
   const r = emulator.errorResponse(429, 'Too Many Requests (sandbox fault)');
   return { ...r, headers: { 'retry-after': '1', ...r.headers } };
 }
-
-class BadJson {}
-
-function parseJson(raw: unknown): unknown {
-  if (!Buffer.isBuffer(raw) || raw.length === 0) return raw instanceof Buffer ? undefined : raw;
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch {
-    return new BadJson();
-  }
-}
-
-function toSandboxRequest(req: Request): SandboxRequest {
-  const params: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.params as Record<string, string | string[]>)) {
-    params[k] = Array.isArray(v) ? v.join('/') : v;
-  }
-  const query: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(req.query))
-    query[k] = typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
-  return { method: req.method, path: req.path, params, query, headers: req.headers, body: parseJson(req.body) };
-}
-
-function send(res: Response, r: SandboxResponse): void {
-  if (r.headers) for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
-  if (r.body === undefined) return void res.status(r.status).end();
-  if (typeof r.body === 'string') return void res.status(r.status).send(r.body);
-  res.status(r.status).json(r.body);
-}
-
-const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());

@@ -1,4 +1,5 @@
 import type { EmulatorDeps, ProviderEmulator, SandboxRequest } from '../framework/emulator.types.js';
+import { InstanceRateLimit } from '../framework/instance-rate-limit.js';
 import { SANDBOX_CREDENTIALS, SANDBOX_DEFAULTS } from '../sandbox-credentials.js';
 import { contentsOperations } from './gitea-contents.routes.js';
 import { GiteaRepoStore } from './gitea-repo.store.js';
@@ -36,6 +37,9 @@ export function createGiteaEmulator(deps: EmulatorDeps): ProviderEmulator {
     });
   };
   seed();
+  const limits = new InstanceRateLimit(runtime, runtime.limits.gitea.requests, (status, message) =>
+    giteaError(views, status, message),
+  );
 
   return {
     name: 'gitea',
@@ -48,6 +52,7 @@ export function createGiteaEmulator(deps: EmulatorDeps): ProviderEmulator {
         : giteaError(views, 401, 'user does not exist [uid: 0, name: ]');
     },
     errorResponse: (status, message) => giteaError(views, status, message),
+    rateLimit: (_req, operationId) => limits.check(operationId),
     malformedBody: () => giteaError(views, 422, '[]: DeserializationError'),
     state: () => ({
       repos: store
@@ -57,6 +62,9 @@ export function createGiteaEmulator(deps: EmulatorDeps): ProviderEmulator {
         .list()
         .flatMap((r) => [...r.files.values()].map((f) => ({ repo: `${r.owner}/${r.name}`, path: f.path, sha: f.sha }))),
     }),
-    reset: async () => seed(),
+    async reset() {
+      seed();
+      limits.clear();
+    },
   };
 }

@@ -4,9 +4,6 @@ import { fullRepository } from './github.repository.presenter.js';
 import { fileOf, type Account, type GithubStore, type Repo } from './github.state.js';
 import { SANDBOX_USER, presentedToken, tokenScopes } from './github.tokens.js';
 
-/** How long a repository generated from a template stays unreadable (before time scaling). */
-export const GENERATION_DELAY_MS = 1500;
-
 export interface GithubContext {
   store: GithubStore;
   runtime: EmulatorRuntime;
@@ -60,7 +57,7 @@ export function createUsingTemplate(ctx: GithubContext, req: SandboxRequest): Sa
     isTemplate: false,
     description: str(body.description) ?? null,
     homepage: null,
-    readyAt: ctx.runtime.now() + ctx.runtime.scale(GENERATION_DELAY_MS),
+    readyAt: ctx.runtime.now() + ctx.runtime.delay('githubGeneration'),
     template,
     files,
   });

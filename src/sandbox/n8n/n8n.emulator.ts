@@ -1,5 +1,7 @@
 import type { EmulatorDeps, EmulatorFactory, OperationDef, ProviderEmulator } from '../framework/emulator.types.js';
 import { SANDBOX_CREDENTIALS } from '../sandbox-credentials.js';
+import { InstanceRateLimit } from '../framework/instance-rate-limit.js';
+import { PROFILE_DELAYS } from '../sandbox-profiles.js';
 import { N8nStore } from './n8n.state.js';
 import { N8N_V1, N8N_V2, type N8nVersion } from './n8n.versions.js';
 import { handleWebhook, registrations } from './n8n.webhooks.js';
@@ -27,6 +29,8 @@ function buildN8nEmulator(deps: EmulatorDeps, version: N8nVersion): ProviderEmul
   const store = new N8nStore(() => deps.runtime.now());
   const ctx: N8nContext = { store, version, runtime: deps.runtime };
   const one = `/api/v1/workflows/:${version.idParam}`;
+  /** Activation registers the webhooks: the profile says how long it takes. */
+  const activation = PROFILE_DELAYS[deps.runtime.profile].n8nActivation;
   const operations: OperationDef[] = [
     {
       operationId: 'getWorkflows',
@@ -54,7 +58,7 @@ function buildN8nEmulator(deps: EmulatorDeps, version: N8nVersion): ProviderEmul
       operationId: 'activateWorkflow',
       method: 'POST',
       path: `${one}/activate`,
-      latencyMs: 200,
+      latencyMs: activation,
       handler: (r) => activateWorkflow(ctx, r),
     },
     {
@@ -70,7 +74,7 @@ function buildN8nEmulator(deps: EmulatorDeps, version: N8nVersion): ProviderEmul
             operationId: 'publishWorkflow',
             method: 'POST',
             path: `${one}/publish`,
-            latencyMs: 200,
+            latencyMs: activation,
             handler: (r) => activateWorkflow(ctx, r),
           },
           {
@@ -92,6 +96,13 @@ function buildN8nEmulator(deps: EmulatorDeps, version: N8nVersion): ProviderEmul
     },
   ];
 
+  const limits = new InstanceRateLimit(
+    deps.runtime,
+    deps.runtime.limits.n8n.requests,
+    (status, message) => ({ status, body: { message } }),
+    new Set(['webhook']),
+  );
+
   return {
     name: 'n8n',
     prefix: '/n8n',
@@ -105,6 +116,8 @@ function buildN8nEmulator(deps: EmulatorDeps, version: N8nVersion): ProviderEmul
     },
 
     errorResponse: (status, message) => ({ status, body: { message } }),
+
+    rateLimit: (_req, operationId) => limits.check(operationId),
 
     malformedBody: () => ({ status: 500, body: ERROR_PAGE, headers: { 'content-type': 'text/html; charset=utf-8' } }),
 
@@ -122,6 +135,7 @@ function buildN8nEmulator(deps: EmulatorDeps, version: N8nVersion): ProviderEmul
 
     async reset() {
       store.reset();
+      limits.clear();
     },
   };
 }

@@ -15,8 +15,10 @@ export interface SandboxProject {
   createdAt: number;
   /** The project ends INIT_FAILED instead of ACTIVE_HEALTHY (the `init-failed` fault). */
   initFails: boolean;
-  /** When its database was ready; it stays COMING_UP until then, and for the provisioning time after. */
+  /** When its database was ready; it stays COMING_UP until then, and for `provisionMs` after. */
   databaseReadyAt?: number;
+  /** Its provisioning time, already scaled (drawn for each project). */
+  provisionMs: number;
   keys: ProjectKeys;
 }
 
@@ -43,7 +45,7 @@ export class SupabaseProjectStore {
 
   constructor(
     private readonly now: () => number,
-    /** How long a new project stays COMING_UP, already scaled. */
+    /** How long a new project stays COMING_UP once its database exists, already scaled. */
     private readonly provisionMs: () => number,
   ) {}
 
@@ -63,6 +65,7 @@ export class SupabaseProjectStore {
       region: input.region,
       createdAt: this.now(),
       initFails: input.initFails,
+      provisionMs: this.provisionMs(),
       keys: makeProjectKeys(ref, this.now()),
     };
     this.projects.set(ref, project);
@@ -94,7 +97,7 @@ export class SupabaseProjectStore {
 
   status(project: SandboxProject): ProjectStatus {
     const readyAt = project.databaseReadyAt;
-    if (readyAt === undefined || this.now() - readyAt < this.provisionMs()) return 'COMING_UP';
+    if (readyAt === undefined || this.now() - readyAt < project.provisionMs) return 'COMING_UP';
     return project.initFails ? 'INIT_FAILED' : 'ACTIVE_HEALTHY';
   }
 

@@ -1,42 +1,44 @@
+import type { EmulatorRuntime, RateLimitVerdict, SandboxRequest } from '../framework/emulator.types.js';
+import { FixedWindows } from '../framework/rate-windows.js';
+import { userOf } from './supabase-tokens.js';
+
 /**
- * Supabase's Management API limit: 60 requests a minute per token; past it, every call
- * is refused for a minute. Both windows are scaled by the sandbox time scale.
+ * The Management API's limit as Supabase documents it: per user (all its tokens), per scope, per
+ * endpoint, a fixed window (120 a minute by default); once over, `429` for the rest of the window.
+ * Every answer carries `X-RateLimit-Limit`, `-Remaining` and `-Reset` (seconds until the window ends).
  */
-export const SUPABASE_REQUESTS_PER_MINUTE = 60;
-const MINUTE_MS = 60_000;
-
-interface TokenWindow {
-  hits: number[];
-  blockedUntil: number;
-}
-
 export class SupabaseRateLimiter {
-  private readonly windows = new Map<string, TokenWindow>();
+  private readonly windows: FixedWindows;
 
-  constructor(
-    private readonly now: () => number,
-    private readonly scale: (ms: number) => number,
-    private readonly limit = SUPABASE_REQUESTS_PER_MINUTE,
-  ) {}
+  constructor(private readonly runtime: EmulatorRuntime) {
+    this.windows = new FixedWindows(runtime);
+  }
 
-  /** Counts one request for the token; true when it must be refused. */
-  hit(token: string): boolean {
-    const now = this.now();
-    const minute = Math.max(1, this.scale(MINUTE_MS));
-    const window = this.windows.get(token) ?? { hits: [], blockedUntil: 0 };
-    this.windows.set(token, window);
-    if (now < window.blockedUntil) return true;
-    window.hits = window.hits.filter((t) => now - t < minute);
-    if (window.hits.length >= this.limit) {
-      window.blockedUntil = now + minute;
-      window.hits = [];
-      return true;
-    }
-    window.hits.push(now);
-    return false;
+  check(req: SandboxRequest, operationId: string): RateLimitVerdict | undefined {
+    if (!this.runtime.rateLimits) return undefined;
+    const caller = userOf(req) ?? `ip:${req.ip}`;
+    const w = this.windows.count(`${caller} ${scopeOf(req)} ${operationId}`, this.runtime.limits.supabase.perEndpoint);
+    const headers = {
+      'X-RateLimit-Limit': String(w.limit),
+      'X-RateLimit-Remaining': String(w.remaining),
+      'X-RateLimit-Reset': String(Math.max(0, Math.ceil((w.resetAt - this.runtime.now()) / 1000))),
+    };
+    if (!w.over) return { headers };
+    return {
+      headers,
+      refused: { rule: 'per-endpoint', response: { status: 429, body: { message: 'Rate limit exceeded' } } },
+    };
   }
 
   clear(): void {
     this.windows.clear();
   }
+}
+
+/** The project of the path; the organization a project is created in; else the user. */
+function scopeOf(req: SandboxRequest): string {
+  if (req.params.ref !== undefined) return `project:${req.params.ref}`;
+  const body = req.body as { organization_slug?: unknown } | undefined;
+  if (req.method === 'POST' && typeof body?.organization_slug === 'string') return `org:${body.organization_slug}`;
+  return 'user';
 }

@@ -1,53 +1,35 @@
-import type { EmulatorDeps, ProviderEmulator, SandboxRequest } from '../framework/emulator.types.js';
-import { SANDBOX_CREDENTIALS } from '../sandbox-credentials.js';
+import type { EmulatorDeps, ProviderEmulator } from '../framework/emulator.types.js';
 import { dropProjectDatabase, projectDatabaseName } from './project-database.js';
 import { databaseServer } from './supabase-database.gateway.js';
 import { projectDatabaseOperations } from './supabase-database.routes.js';
 import { SupabaseProjectStore } from './supabase-project.store.js';
 import { projectOperations, supabaseError, type SupabaseContext } from './supabase-project.routes.js';
 import { SupabaseRateLimiter } from './supabase-rate.limiter.js';
+import { userOf } from './supabase-tokens.js';
 
-export interface SupabaseEmulatorOptions {
-  /** How long a new project stays COMING_UP before it is ACTIVE_HEALTHY (or INIT_FAILED), before scaling. */
-  provisionMs?: number;
-}
-
-const DEFAULT_PROVISION_MS = 3000;
-
-function bearerToken(req: SandboxRequest): string | undefined {
-  const header = req.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  return match?.[1];
-}
+export { SUPABASE_SECOND_TOKEN } from './supabase-tokens.js';
 
 /**
  * The Supabase Management API (`/supabase/v1/...`): projects with a real Postgres database each,
  * their API keys, pooler config and SQL. Errors are `{message}`; auth is `Authorization: Bearer`.
+ * A new project stays COMING_UP for the profile's provisioning time.
  */
-export function createSupabaseEmulator(deps: EmulatorDeps, options: SupabaseEmulatorOptions = {}): ProviderEmulator {
+export function createSupabaseEmulator(deps: EmulatorDeps): ProviderEmulator {
   const { runtime } = deps;
-  const provisionMs = options.provisionMs ?? DEFAULT_PROVISION_MS;
   const store = new SupabaseProjectStore(
     () => runtime.now(),
-    () => runtime.scale(provisionMs),
+    () => runtime.delay('supabaseProvisioning'),
   );
-  const limiter = new SupabaseRateLimiter(
-    () => runtime.now(),
-    (ms) => runtime.scale(ms),
-  );
+  const limiter = new SupabaseRateLimiter(runtime);
   const ctx: SupabaseContext = { deps, store, server: databaseServer(deps.databaseUrl) };
 
   return {
     name: 'supabase',
     prefix: '/supabase',
     operations: [...projectOperations(ctx), ...projectDatabaseOperations(ctx)],
-    authenticate: (req) =>
-      bearerToken(req) === SANDBOX_CREDENTIALS.supabase ? undefined : supabaseError(401, 'Unauthorized'),
+    authenticate: (req) => (userOf(req) ? undefined : supabaseError(401, 'Unauthorized')),
     errorResponse: supabaseError,
-    rateLimit(req) {
-      if (!runtime.rateLimits) return undefined;
-      return limiter.hit(bearerToken(req) ?? '') ? supabaseError(429, 'Rate limit exceeded') : undefined;
-    },
+    rateLimit: (req, operationId) => limiter.check(req, operationId),
     state: () => ({ projects: store.list().map((p) => store.stateView(p)) }),
     async reset() {
       const refs = store.list().map((p) => p.ref);

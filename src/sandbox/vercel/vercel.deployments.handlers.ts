@@ -4,8 +4,6 @@ import { badRequest, projectNotFound, vercelError } from './vercel.errors.js';
 import { bodyObject, newProject, validateProjectName, type VercelContext } from './vercel.projects.handlers.js';
 import { randomId, type Deployment, type Project } from './vercel.state.js';
 
-/** How long a build takes from creation to READY (before time scaling); the first quarter is QUEUED. */
-export const BUILD_MS = 2000;
 const GIT_TYPES = ['github', 'github-limited', 'gitlab', 'bitbucket'];
 
 function checkGitSource(g: Record<string, unknown>): SandboxResponse | undefined {
@@ -47,7 +45,10 @@ function projectFor(ctx: VercelContext, req: SandboxRequest, body: Record<string
   return validateProjectName(body.name) ?? newProject(ctx, body.name as string, req, null);
 }
 
-/** `createDeployment`: 200 with `readyState: QUEUED`, then BUILDING, then READY (or ERROR on a `deployment-error` fault). */
+/**
+ * `createDeployment`: 200 with `readyState: QUEUED`, then BUILDING, then READY (or ERROR on a
+ * `deployment-error` fault) after the profile's build time, the first quarter of it QUEUED.
+ */
 export function createDeployment(ctx: VercelContext, req: SandboxRequest): SandboxResponse {
   const body = bodyObject(req.body);
   if (!body) return badRequest('Invalid request: should be object.');
@@ -69,7 +70,7 @@ export function createDeployment(ctx: VercelContext, req: SandboxRequest): Sandb
   if ('status' in project) return project;
 
   const now = ctx.runtime.now();
-  const build = ctx.runtime.scale(BUILD_MS);
+  const build = ctx.runtime.delay('vercelBuild');
   const deployment: Deployment = {
     id: `dpl_${randomId(28)}`,
     name: project.name,

@@ -1,17 +1,22 @@
-import type { EmulatorFactory } from '../framework/emulator.types.js';
+import type { EmulatorFactory, SandboxRequest } from '../framework/emulator.types.js';
 import { SANDBOX_CREDENTIALS } from '../sandbox-credentials.js';
 import { createDeployment, getDeployment } from './vercel.deployments.handlers.js';
 import { createProjectEnv } from './vercel.env.handlers.js';
 import { errorFor, vercelError } from './vercel.errors.js';
 import { createProject, deleteProject, getProject, type VercelContext } from './vercel.projects.handlers.js';
-import { VercelRateLimits, vercelRules } from './vercel.rate-limits.js';
+import { VercelRateLimits } from './vercel.rate-limits.js';
 import { VercelStore, readyState } from './vercel.state.js';
 
-/** Vercel REST under `/vercel`: projects, env vars and deployments. */
+const bearer = (req: SandboxRequest): string | undefined => {
+  const header = req.headers.authorization;
+  return typeof header === 'string' ? /^bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+};
+
+/** Vercel REST under `/vercel`: projects, env vars and deployments (built in the profile's build time). */
 export const createVercelEmulator: EmulatorFactory = (deps) => {
   const { runtime } = deps;
   const store = new VercelStore();
-  const limits = new VercelRateLimits(runtime, vercelRules(store));
+  const limits = new VercelRateLimits(runtime, (req) => bearer(req) === SANDBOX_CREDENTIALS.vercel);
   const ctx: VercelContext = { store, runtime };
 
   return {
@@ -64,8 +69,7 @@ export const createVercelEmulator: EmulatorFactory = (deps) => {
 
     /** Vercel answers 403 (not 401) both to a missing token and to a wrong one. */
     authenticate(req) {
-      const header = req.headers.authorization;
-      const token = typeof header === 'string' ? /^bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+      const token = bearer(req);
       if (token === undefined) {
         return vercelError(403, 'forbidden', 'The request is missing an authentication token', { missingToken: true });
       }
@@ -76,7 +80,7 @@ export const createVercelEmulator: EmulatorFactory = (deps) => {
 
     errorResponse: errorFor,
 
-    rateLimit: (req, operationId) => (runtime.rateLimits ? limits.check(req, operationId) : undefined),
+    rateLimit: (req, operationId) => limits.check(req, operationId),
 
     /** No env var value ever appears here. */
     state() {

@@ -1,73 +1,45 @@
-import type { EmulatorRuntime, SandboxRequest, SandboxResponse } from '../framework/emulator.types.js';
+import type { EmulatorRuntime, RateLimitVerdict, SandboxRequest } from '../framework/emulator.types.js';
+import { FixedWindows, waitSeconds } from '../framework/rate-windows.js';
 import { vercelError } from './vercel.errors.js';
-import type { VercelStore } from './vercel.state.js';
 
-interface Rule {
-  total: number;
-  windowMs: number;
-  /** What the limit is counted per; undefined when the request does not count. */
-  key(req: SandboxRequest): string | undefined;
-}
-
-/** Vercel's per-endpoint limits (fixed windows, scaled): project creations per minute, deployments per project per hour. */
-export function vercelRules(store: VercelStore): Record<string, Rule> {
-  return {
-    createProject: { total: 120, windowMs: 60_000, key: () => 'projects' },
-    createDeployment: {
-      total: 100,
-      windowMs: 3_600_000,
-      key: (req) => {
-        const body = (req.body ?? {}) as { project?: unknown; name?: unknown };
-        const ref =
-          typeof body.project === 'string' ? body.project : typeof body.name === 'string' ? body.name : undefined;
-        return ref === undefined ? undefined : `deployments:${store.findProject(ref)?.id ?? ref}`;
-      },
-    },
-  };
-}
-
+/**
+ * Vercel's limits: per account (the team of `?teamId=`, else the token's user), per endpoint, in
+ * fixed windows; only the endpoints with a rule are limited. Their answers carry
+ * `x-ratelimit-limit`, `-remaining` and `-reset` (epoch seconds); over the limit, `429` with the
+ * `rate_limited` envelope, its `limit {remaining, reset, resetMs, total}`, and `retry-after`.
+ */
 export class VercelRateLimits {
-  private windows = new Map<string, { start: number; count: number }>();
+  private readonly windows: FixedWindows;
 
   constructor(
     private readonly runtime: EmulatorRuntime,
-    private readonly rules: Record<string, Rule>,
-  ) {}
+    /** Requests with a bad credential are answered 403 before any limit counts them. */
+    private readonly authenticated: (req: SandboxRequest) => boolean,
+  ) {
+    this.windows = new FixedWindows(runtime);
+  }
 
-  /** The `rate_limited` answer when over the limit; otherwise counts the request. */
-  check(req: SandboxRequest, operationId: string): SandboxResponse | undefined {
-    const rule = this.rules[operationId];
-    const key = rule?.key(req);
-    if (!rule || key === undefined) return undefined;
-    const now = this.runtime.now();
-    const span = this.runtime.scale(rule.windowMs);
-    let w = this.windows.get(key);
-    if (!w || now >= w.start + span) {
-      w = { start: now, count: 0 };
-      this.windows.set(key, w);
-    }
-    const resetMs = w.start + span;
-    if (w.count < rule.total) {
-      w.count += 1;
-      return undefined;
-    }
-    const seconds = Math.max(1, Math.ceil((resetMs - now) / 1000));
+  check(req: SandboxRequest, operationId: string): RateLimitVerdict | undefined {
+    const rule = this.runtime.limits.vercel[operationId];
+    if (!this.runtime.rateLimits || !rule || !this.authenticated(req)) return undefined;
+    const w = this.windows.count(`${req.query.teamId ?? 'user'} ${operationId}`, rule);
+    const reset = Math.ceil(w.resetAt / 1000);
+    const headers = {
+      'x-ratelimit-limit': String(w.limit),
+      'x-ratelimit-remaining': String(w.remaining),
+      'x-ratelimit-reset': String(reset),
+    };
+    if (!w.over) return { headers };
+    const seconds = waitSeconds(w.resetAt - this.runtime.now());
     const limited = vercelError(
       429,
       'rate_limited',
-      `Too many requests - try again in ${seconds} seconds (more than ${rule.total}, code: "${operationId}").`,
-      {
-        limit: { remaining: 0, reset: Math.ceil(resetMs / 1000), resetMs, total: rule.total },
-      },
+      `The rate limit of ${w.limit} exceeded for '${operationId}'. Try again in ${seconds} seconds`,
+      { limit: { remaining: 0, reset, resetMs: w.resetAt, total: w.limit } },
     );
     return {
-      ...limited,
-      headers: {
-        'x-ratelimit-limit': String(rule.total),
-        'x-ratelimit-remaining': '0',
-        'x-ratelimit-reset': String(Math.ceil(resetMs / 1000)),
-        'retry-after': String(seconds),
-      },
+      headers,
+      refused: { rule: 'per-endpoint', response: { ...limited, headers: { 'retry-after': String(seconds) } } },
     };
   }
 
