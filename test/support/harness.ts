@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { SANDBOX_IDENTITY } from '../../src/sandbox/sandbox-credentials.js';
+import { parseLimitOverrides } from '../../src/sandbox/sandbox-runtime.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startApi, type ApiServer } from '../../src/api/api-server.js';
 import { startWorkers, type WorkerRuntime } from '../../src/worker/worker-runtime.js';
@@ -60,6 +61,8 @@ export async function startHarness(
     databaseUrl: DATABASE_URL,
     timeScale: Number(timeScale),
     rateLimits: sandboxEnv.SANDBOX_RATE_LIMITS === 'on',
+    profile: sandboxEnv.SANDBOX_PROFILE === 'realistic' ? 'realistic' : 'fast',
+    limits: parseLimitOverrides(sandboxEnv.SANDBOX_LIMITS ? JSON.parse(sandboxEnv.SANDBOX_LIMITS) : {}),
     logger: pino({ level: 'silent' }),
     emulators: EMULATORS,
   });
