@@ -41,9 +41,12 @@ export interface RateBudgetOptions {
 
 /**
  * Windows are made a little longer than the provider's (2% + 20 ms): our window opens
- * when we send, the provider's when it receives, so ours must not close first.
+ * when we send, the provider's when it receives, so ours must not close first. At least
+ * one second: rate-limiter-flexible sets no expiry on a window shorter than that (it
+ * rounds the duration down to whole seconds to choose its path), and such a key would
+ * never reopen.
  */
-const windowSeconds = (windowMs: number, scale: number) => (windowMs * scale * 1.02 + 20) / 1000;
+const windowSeconds = (windowMs: number, scale: number) => Math.max(1, (windowMs * scale * 1.02 + 20) / 1000);
 
 /**
  * rate-limiter-flexible's own increment script, with millisecond expiry taken from the

@@ -73,3 +73,17 @@ describe('rate budgets', () => {
     expect(second.retryAfterMs).toBeLessThanOrEqual(first.retryAfterMs! + 25);
   });
 });
+
+describe('rate budgets on a tiny time scale', () => {
+  it('When the scaled window is shorter than a second, then its key still expires and the budget reopens', async () => {
+    const prefix = `tb${randomUUID().slice(0, 8)}`;
+    const tiny = { supabase: 0.001, github: 1, vercel: 1, n8n: 1, gitea: 1 };
+    const budget = createRateBudget({ redis, prefix, timeScale: tiny, maxInlineWaitMs: 0, rules: [rule('fixed', 1)] });
+    await budget.acquire(call());
+    await budget.observe(call(), 200, (name) => (name === 'x-ratelimit-remaining' ? '0' : undefined));
+
+    const keys = await redis.keys(`${prefix}:budget:*`);
+    expect(keys).toHaveLength(1);
+    expect(await redis.pttl(keys[0]!)).toBeGreaterThan(0);
+  });
+});
