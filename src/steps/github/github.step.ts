@@ -72,15 +72,18 @@ async function createRepo(ctx: StepContext) {
   };
 }
 
-/** Creates the file, updates it with the current sha when it differs, leaves it when equal; undefined while the repo is not visible. */
+/**
+ * Creates the file, updates it with the current sha when it differs, leaves it when equal. A repo
+ * not visible yet answers the write 404 (or 409 while empty), which the caller waits out: no read
+ * of the repo first, the run already has it.
+ */
 async function commitConfig(
   ctx: StepContext,
   owner: string,
   repo: string,
   content: string,
-): Promise<'written' | 'unchanged' | undefined> {
+): Promise<'written' | 'unchanged'> {
   const { github } = ctx.clients;
-  if (!(await github.getRepo(owner, repo, ctx.signal))) return undefined;
   const existing = await github.getFile(owner, repo, CONFIG_PATH, ctx.signal);
   if (existing && fromBase64(existing.content) === content) return 'unchanged';
   await github.putFile(
