@@ -12,7 +12,7 @@ const FINAL = ['succeeded', 'rolled_back', 'rollback_failed'];
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ SANDBOX_TIME_SCALE: '0.01', SANDBOX_RATE_LIMITS: 'on', WORKER_CONCURRENCY: '64' });
+  h = await startHarness({ SANDBOX_TIME_SCALE: '0.01', SANDBOX_RATE_LIMITS: 'on' });
 });
 afterAll(async () => h?.close());
 

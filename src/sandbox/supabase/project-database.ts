@@ -64,7 +64,27 @@ function assertDbName(dbName: string): void {
   if (!dbName || Buffer.byteLength(dbName) > 63) throw new Error(`bad database name: ${JSON.stringify(dbName)}`);
 }
 
+/**
+ * At most this many connections at once from one sandbox: a burst of new projects (a fleet of
+ * clients) queues here, as real projects queue while COMING_UP, instead of exhausting the
+ * server's max_connections that tests and the product's own database step share.
+ */
+const MAX_CONNECTIONS = 8;
+let open = 0;
+const queued: (() => void)[] = [];
+
 async function withClient<T>(connectionString: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  while (open >= MAX_CONNECTIONS) await new Promise<void>((resolve) => queued.push(resolve));
+  open++;
+  try {
+    return await connected(connectionString, fn);
+  } finally {
+    open--;
+    queued.shift()?.();
+  }
+}
+
+async function connected<T>(connectionString: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000 });
   // A dropped connection also rejects the query in flight; without a listener it would crash the process.
   client.on('error', () => undefined);
