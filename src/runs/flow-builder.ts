@@ -17,6 +17,12 @@ export const stepJobId = (runId: string, generation: number, step: StepName | 'f
 export const rollbackJobId = (runId: string, rollback: number) => `${runId}-rollback-${rollback}`;
 
 /**
+ * A job's name, for people reading the queue in Bull Board: what it does and for which
+ * client (`vercel · acme`). The worker dispatches on the job's data, never on its name.
+ */
+export const jobName = (what: string, clientId: string) => `${what} · ${clientId}`;
+
+/**
  * The run's BullMQ flow, derived from the step graph: a `finalize` root over the steps
  * no other step needs; each step's children are the steps it needs. Every node has a
  * fixed id, so adding the same flow twice is a no-op. Steps carry
@@ -40,12 +46,14 @@ export function buildFlow(
     const data: StepJobData = { runId, step, generation, request, ...carried[step] };
     return [
       {
-        name: step,
+        name: jobName(step, request.clientId),
         queueName: PROVISION_QUEUE,
         data,
         opts: {
           jobId: stepJobId(runId, generation, step),
           ignoreDependencyOnFailure: true,
+          // The reason says what failed, in words; the processor's stack would only point at itself.
+          stackTraceLimit: 0,
           attempts: options.stepAttempts,
           backoff: { type: 'provider', delay: options.stepBackoffMs },
         },
@@ -53,9 +61,9 @@ export function buildFlow(
       },
     ];
   };
-  const finalizeData: FinalizeJobData = { runId, generation };
+  const finalizeData: FinalizeJobData = { runId, generation, clientId: request.clientId };
   return {
-    name: 'finalize',
+    name: jobName('finalize', request.clientId),
     queueName: PROVISION_QUEUE,
     data: finalizeData,
     opts: {

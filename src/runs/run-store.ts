@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
 import type { ProvisionRequest } from '../shared/provision-request.js';
-import type { CompensationRecord, RunError, RunRecord, RunState } from './run.types.js';
+import type { CompensationRecord, RunError, RunRecord, RunState, SettledStep } from './run.types.js';
 
 /**
  * The run record: one Redis hash per run (state, times, the step job ids, the
@@ -126,6 +126,11 @@ export class RunStore {
     );
   }
 
+  /** Keeps the steps as they stood when the run settled (see SettledStep). */
+  async setSettled(runId: string, settled: Partial<Record<StepName, SettledStep>>): Promise<void> {
+    await this.redis.hset(this.runKey(runId), 'settled', JSON.stringify(settled));
+  }
+
   async clearCompensations(runId: string): Promise<void> {
     await this.redis.hdel(this.runKey(runId), ...STEP_NAMES.map((s) => `comp:${s}`));
   }
@@ -168,5 +173,6 @@ function toRecord(h: Record<string, string>): RunRecord {
     stepJobs,
     rollbacks: Number(h.rollbacks ?? 0),
     compensations,
+    ...(h.settled ? { settled: JSON.parse(h.settled) as RunRecord['settled'] } : {}),
   };
 }

@@ -1,10 +1,20 @@
 import type { Job } from 'bullmq';
-import { decodeReason, type ErrorView } from '../shared/errors.js';
+import type { ErrorView } from '../shared/errors.js';
 import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
 import type { Resources } from '../steps/step.types.js';
 import { stepJob } from './run-commands.js';
 import type { Queues } from './queues.js';
-import type { RunError, RunRecord, RunState, StepJobData, StepJobResult, StepState } from './run.types.js';
+import { jobError } from './step-failures.js';
+import type {
+  AttemptFailure,
+  RunError,
+  RunRecord,
+  RunState,
+  SettledStep,
+  StepJobData,
+  StepJobResult,
+  StepState,
+} from './run.types.js';
 
 export interface StepView {
   name: StepName;
@@ -13,7 +23,18 @@ export interface StepView {
   startedAt?: string;
   finishedAt?: string;
   error?: ErrorView;
-  compensation?: { outcome?: string; attempts: number; error?: ErrorView; left?: Resources };
+  /** Every failed attempt of the step's current job, oldest first. */
+  failedAttempts?: AttemptFailure[];
+  /** When the latest attempt began. */
+  lastAttemptAt?: string;
+  compensation?: {
+    outcome?: string;
+    attempts: number;
+    error?: ErrorView;
+    left?: Resources;
+    startedAt?: string;
+    finishedAt?: string;
+  };
 }
 
 export interface RunView {
@@ -39,8 +60,7 @@ export async function viewRun(queues: Queues, run: RunRecord): Promise<RunView> 
   const resources: RunView['resources'] = {};
   const left: NonNullable<RunView['leftResources']> = {};
   for (const name of STEP_NAMES) {
-    const job = await stepJob({ queues }, run, name);
-    const view = await viewStep(name, job);
+    const { view, resources: recorded } = await currentStep(queues, run, name);
     const comp = run.compensations[name];
     if (comp) {
       view.state = comp.state;
@@ -49,10 +69,11 @@ export async function viewRun(queues: Queues, run: RunRecord): Promise<RunView> 
         attempts: comp.attempts,
         ...(comp.error ? { error: comp.error } : {}),
         ...(comp.left ? { left: comp.left } : {}),
+        ...(comp.startedAt ? { startedAt: comp.startedAt } : {}),
+        finishedAt: comp.finishedAt,
       };
-      if (comp.state === 'compensation_failed') left[name] = comp.left ?? job?.data.resources ?? {};
+      if (comp.state === 'compensation_failed') left[name] = comp.left ?? {};
     }
-    const recorded = (job?.returnvalue as StepJobResult | null | undefined)?.resources ?? job?.data.resources;
     if (recorded && Object.keys(recorded).length) resources[name] = recorded;
     steps.push(view);
   }
@@ -72,10 +93,37 @@ export async function viewRun(queues: Queues, run: RunRecord): Promise<RunView> 
   };
 }
 
+/**
+ * A step of the run: as it stood when the run settled, when that describes the run's current job
+ * for the step (so a job retried or cleaned from Bull Board afterwards changes nothing), else live.
+ */
+async function currentStep(
+  queues: Queues,
+  run: RunRecord,
+  name: StepName,
+): Promise<{ view: StepView; resources?: Resources }> {
+  const settled = run.settled?.[name];
+  if (settled && settled.jobId === run.stepJobs[name])
+    return { view: settled.view as StepView, ...(settled.resources ? { resources: settled.resources } : {}) };
+  const job = await stepJob({ queues }, run, name);
+  const resources = (job?.returnvalue as StepJobResult | null | undefined)?.resources ?? job?.data.resources;
+  return { view: await viewStep(name, job), ...(resources ? { resources } : {}) };
+}
+
+/** What `finalize` keeps in the run record once every step job of the run has stopped. */
+export async function settleSteps(queues: Queues, run: RunRecord): Promise<Partial<Record<StepName, SettledStep>>> {
+  const settled: Partial<Record<StepName, SettledStep>> = {};
+  for (const name of STEP_NAMES) {
+    const jobId = run.stepJobs[name];
+    if (jobId) settled[name] = { jobId, ...(await currentStep(queues, { ...run, settled: {} }, name)) };
+  }
+  return settled;
+}
+
 async function viewStep(name: StepName, job: Job<StepJobData> | undefined): Promise<StepView> {
   if (!job) return { name, state: 'pending', attempts: 0 };
   const state = await job.getState();
-  const error = decodeReason(job.failedReason);
+  const error = jobError(job);
   const attempts = (job.data.priorAttempts ?? 0) + (job.attemptsStarted ?? job.attemptsMade);
   const began = job.data.resources !== undefined;
   let stepState: StepState;
@@ -94,5 +142,7 @@ async function viewStep(name: StepName, job: Job<StepJobData> | undefined): Prom
       : {}),
     ...(job.finishedOn && !notRun ? { finishedAt: new Date(job.finishedOn).toISOString() } : {}),
     ...(error && (stepState === 'failed' || stepState === 'running' || notRun) ? { error } : {}),
+    ...(job.data.failedAttempts?.length && !notRun ? { failedAttempts: job.data.failedAttempts } : {}),
+    ...(job.processedOn && !notRun ? { lastAttemptAt: new Date(job.processedOn).toISOString() } : {}),
   };
 }
