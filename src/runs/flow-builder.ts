@@ -16,6 +16,10 @@ export const stepJobId = (runId: string, generation: number, step: StepName | 'f
   `${runId}-g${generation}-${step}`;
 export const rollbackJobId = (runId: string, rollback: number) => `${runId}-rollback-${rollback}`;
 
+/** The run a job belongs to: every job id of a run starts with the run's id (a UUID). */
+export const runIdOfJobId = (jobId: string): string | undefined =>
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=-)/i.exec(jobId)?.[0];
+
 /**
  * A job's name, for people reading the queue in Bull Board: what it does and for which
  * client (`vercel · acme`). The worker dispatches on the job's data, never on its name.
