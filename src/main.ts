@@ -27,6 +27,7 @@ await runMain('client-provisioner', async () => {
   const lines = [
     '',
     `  API        ${api.url}/api/provisioning`,
+    `  Console    ${api.url}/console   (sign in with the token)`,
     `  Dashboard  ${api.url}/admin/queues   (any user name, the token as password)`,
     sandbox
       ? `  Sandbox    ${sandbox.url}   (emulating: ${emulated.join(', ')}; state at ${sandbox.url}/_sandbox/state)`

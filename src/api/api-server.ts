@@ -4,6 +4,7 @@ import type { ApiSettings } from './app.js';
 import type { Logger } from '../shared/logger.js';
 import { assertRedisReachable } from '../shared/redis.js';
 import { createQueues } from '../runs/queues.js';
+import { RunEventHub } from '../runs/run-events.js';
 import { RunStore } from '../runs/run-store.js';
 import { createApp } from './app.js';
 
@@ -16,7 +17,8 @@ export async function startApi(config: ApiSettings, logger: Logger, host = '0.0.
   await assertRedisReachable(config.redisUrl);
   const queues = createQueues(config.redisUrl, config.queuePrefix);
   const store = new RunStore(queues.connection, config.queuePrefix);
-  const app = createApp({ config, queues, store, logger });
+  const events = new RunEventHub(config.redisUrl, config.queuePrefix);
+  const app = createApp({ config, queues, store, logger, events });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, host, () => resolve(s));
     s.once('error', reject);
@@ -25,6 +27,7 @@ export async function startApi(config: ApiSettings, logger: Logger, host = '0.0.
   return {
     url: `http://127.0.0.1:${port}`,
     async close() {
+      await events.close(); // ends the console's event streams, which would keep the server open
       server.closeIdleConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await queues.close();

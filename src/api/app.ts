@@ -4,9 +4,12 @@ import type { Logger } from '../shared/logger.js';
 import type { ProviderMode } from '../shared/providers.js';
 import type { FlowOptions } from '../runs/flow-builder.js';
 import type { Queues } from '../runs/queues.js';
+import type { RunEventHub } from '../runs/run-events.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { ApiToken } from './api-tokens.js';
 import { createAuthenticator, requireAuth } from './auth.js';
+import { CONSOLE_PATH } from './console/console-paths.js';
+import { consoleRoutes } from './console/console.routes.js';
 import { dashboard, DASHBOARD_PATH } from './dashboard.js';
 import { errorHandler } from './error-handler.js';
 import { provisioningRoutes } from './provisioning.routes.js';
@@ -27,9 +30,11 @@ export interface AppDeps {
   queues: Queues;
   store: RunStore;
   logger: Logger;
+  /** Live run changes for the console's pages. */
+  events: RunEventHub;
 }
 
-export function createApp({ config, queues, store, logger }: AppDeps): Express {
+export function createApp({ config, queues, store, logger, events }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -48,6 +53,10 @@ export function createApp({ config, queues, store, logger }: AppDeps): Express {
   });
 
   app.use(DASHBOARD_PATH, requireAuth(authenticate, 'client-provisioner dashboard'), dashboard(queues));
+  app.use(
+    CONSOLE_PATH,
+    consoleRoutes({ store, queues, flow: config.worker, tokens: config.apiTokens, events, logger }),
+  );
 
   app.use(
     '/api',

@@ -26,7 +26,8 @@ export function errorHandler(logger: Logger) {
   };
 }
 
-function classify(err: unknown): { status: number; code: string; message: string; details?: unknown } {
+/** The HTTP status, code and message of an error (also used by the run console's HTML pages). */
+export function classify(err: unknown): { status: number; code: string; message: string; details?: unknown } {
   if (err instanceof ZodError) {
     const fields = err.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
     return {

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Logger } from '../shared/logger.js';
-import { AppError, decodeReason } from '../shared/errors.js';
+import { AppError } from '../shared/errors.js';
 import { resourceNames } from '../shared/names.js';
 import { stepJob, type RunCommandDeps } from '../runs/run-commands.js';
 import {
@@ -13,6 +13,7 @@ import {
 import { rollbackOrder, stepNode, type StepName } from '../steps/step-graph.js';
 import type { Resources, StepDefinition } from '../steps/step.types.js';
 import { createCompensationContext, type ContextDeps } from '../runs/step-context.js';
+import { jobError } from '../runs/step-failures.js';
 import { runCompensation, type CompensationOptions } from './compensation-runner.js';
 
 export interface RollbackDeps extends RunCommandDeps, ContextDeps {
@@ -66,12 +67,14 @@ export async function processRollback(
     if (node.undo !== 'compensate') continue; // undone with its parent, below
     const recorded: Resources = (sj.data as { resources?: Resources }).resources ?? {};
     const ctx = createCompensationContext(deps, run, step, recorded, signal);
+    const startedAt = new Date().toISOString();
     const attempt = await runCompensation(deps.steps.get(step)!, ctx, deps.compensation);
     const record: CompensationRecord = attempt.ok
       ? {
           state: 'compensated',
           outcome: attempt.outcome ?? 'deleted',
           attempts: attempt.attempts,
+          startedAt,
           finishedAt: new Date().toISOString(),
         }
       : {
@@ -79,6 +82,7 @@ export async function processRollback(
           attempts: attempt.attempts,
           ...(attempt.error ? { error: attempt.error } : {}),
           left: { ...recorded, name: leftName(run, step) },
+          startedAt,
           finishedAt: new Date().toISOString(),
         };
     results.set(step, record);
@@ -144,7 +148,7 @@ function refusedBeforeCreating(job: Job): boolean {
   const data = job.data as StepJobData;
   const attempts = attemptsOf(job as Job<StepJobData>);
   return (
-    decodeReason(job.failedReason)?.code === 'PROVIDER_AUTH_FAILED' &&
+    jobError(job)?.code === 'PROVIDER_AUTH_FAILED' &&
     attempts === 1 &&
     Object.keys(data.resources ?? {}).length === 0 &&
     Object.keys(data.sealed ?? {}).length === 0

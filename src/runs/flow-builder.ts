@@ -24,6 +24,16 @@ export const stepJobId = (runId: string, generation: number, step: StepName | 'f
   `${runId}-g${generation}-${step}`;
 export const rollbackJobId = (runId: string, rollback: number) => `${runId}-rollback-${rollback}`;
 
+/** The run a job belongs to: every job id of a run starts with the run's id (a UUID). */
+export const runIdOfJobId = (jobId: string): string | undefined =>
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=-)/i.exec(jobId)?.[0];
+
+/**
+ * A job's name, for people reading the queue in Bull Board: what it does and for which
+ * client (`vercel · acme`). The worker dispatches on the job's data, never on its name.
+ */
+export const jobName = (what: string, clientId: string) => `${what} · ${clientId}`;
+
 /**
  * The run's BullMQ flow, derived from the step graph: a `finalize` root over the steps
  * no other step needs; each step's children are the steps it needs. Every node has a
@@ -48,12 +58,14 @@ export function buildFlow(
     const data: StepJobData = { runId, step, generation, request, ...carried[step] };
     return [
       {
-        name: step,
+        name: jobName(step, request.clientId),
         queueName: PROVISION_QUEUE,
         data,
         opts: {
           jobId: stepJobId(runId, generation, step),
           ignoreDependencyOnFailure: true,
+          // The reason says what failed, in words; the processor's stack would only point at itself.
+          stackTraceLimit: 0,
           attempts: options.stepAttempts,
           backoff: { type: 'provider', delay: options.stepBackoffMs },
           ...(generation === 1 && stepNode(step).needs.length === 0 ? { priority: NEW_RUN_PRIORITY } : {}),
@@ -62,9 +74,9 @@ export function buildFlow(
       },
     ];
   };
-  const finalizeData: FinalizeJobData = { runId, generation };
+  const finalizeData: FinalizeJobData = { runId, generation, clientId: request.clientId };
   return {
-    name: 'finalize',
+    name: jobName('finalize', request.clientId),
     queueName: PROVISION_QUEUE,
     data: finalizeData,
     opts: {

@@ -4,7 +4,7 @@ import { AppError } from '../shared/errors.js';
 import { clientKey } from '../shared/names.js';
 import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
 import type { ProvisionRequest } from '../shared/provision-request.js';
-import { buildFlow, flowStepJobs, rollbackJobId, type Carried, type FlowOptions } from './flow-builder.js';
+import { buildFlow, flowStepJobs, jobName, rollbackJobId, type Carried, type FlowOptions } from './flow-builder.js';
 import type { Queues } from './queues.js';
 import type { RunStore } from './run-store.js';
 import { attemptsOf, type RollbackJobData, type RunRecord, type StepJobData } from './run.types.js';
@@ -81,14 +81,18 @@ export async function startRollback(deps: RunCommandDeps, runId: string): Promis
     'rollbacks',
   );
   if (!moved.ok) throw invalidState({ ...run, state: moved.previous ?? run.state }, 'roll back', ROLLBACK_FROM);
-  await enqueueRollback(deps, runId, moved.counter);
+  await enqueueRollback(deps, run, moved.counter);
   return (await deps.store.get(runId))!;
 }
 
 /** Adds the rollback job of a run already in `rolling_back` (no-op when it exists). */
-export async function enqueueRollback(deps: RunCommandDeps, runId: string, rollback: number): Promise<void> {
-  const data: RollbackJobData = { runId, rollback };
-  await deps.queues.rollback.add('rollback', data, {
+export async function enqueueRollback(
+  deps: RunCommandDeps,
+  { runId, clientId }: Pick<RunRecord, 'runId' | 'clientId'>,
+  rollback: number,
+): Promise<void> {
+  const data: RollbackJobData = { runId, rollback, clientId };
+  await deps.queues.rollback.add(jobName('rollback', clientId), data, {
     jobId: rollbackJobId(runId, rollback),
     attempts: 20,
     backoff: { type: 'exponential', delay: 2000 },

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
 import type { ProvisionRequest } from '../shared/provision-request.js';
-import type { CompensationRecord, RunError, RunRecord, RunState } from './run.types.js';
+import { publishRunEvent, type RunEvent } from './run-events.js';
+import type { CompensationRecord, RunError, RunRecord, RunState, SettledStep } from './run.types.js';
 
 /**
  * The run record: one Redis hash per run (state, times, the step job ids, the
@@ -84,6 +85,7 @@ export class RunStore {
       String(now.getTime()),
       ...Object.entries(fields).flat(),
     )) as [ClaimResult['kind'], string];
+    if (kind === 'created') await this.announce({ type: 'run', runId, state: 'queued' });
     return { kind, runId: id };
   }
 
@@ -108,6 +110,7 @@ export class RunStore {
       increment ?? '',
       ...fields,
     )) as [number, string, number];
+    if (ok === 1) await this.announce({ type: 'run', runId, state: to });
     return { ok: ok === 1, previous: (previous || undefined) as RunState | undefined, counter };
   }
 
@@ -124,6 +127,17 @@ export class RunStore {
       'updatedAt',
       new Date().toISOString(),
     );
+    await this.announce({ type: 'step', runId });
+  }
+
+  /** Keeps the steps as they stood when the run settled (see SettledStep). */
+  async setSettled(runId: string, settled: Partial<Record<StepName, SettledStep>>): Promise<void> {
+    await this.redis.hset(this.runKey(runId), 'settled', JSON.stringify(settled));
+  }
+
+  /** Tells the run console (and anyone subscribed) that a run changed; losing one only delays a page. */
+  private announce(event: RunEvent): Promise<void> {
+    return publishRunEvent(this.redis, this.prefix, event).catch(() => undefined);
   }
 
   async clearCompensations(runId: string): Promise<void> {
@@ -137,10 +151,15 @@ export class RunStore {
 
   /** Runs of a client (or of all clients), newest first. */
   async list(clientKey: string | undefined, limit = 50): Promise<RunRecord[]> {
-    const key = clientKey === undefined ? this.allRunsKey() : this.clientRunsKey(clientKey);
-    const ids = await this.redis.zrevrange(key, 0, limit - 1);
+    const ids = await this.listIds(clientKey, 0, limit - 1);
     const runs = await Promise.all(ids.map((id) => this.get(id)));
     return runs.filter((r): r is RunRecord => r !== undefined);
+  }
+
+  /** Run ids of a client (or of all clients), newest first, from rank `start` to `stop` inclusive. */
+  async listIds(clientKey: string | undefined, start: number, stop: number): Promise<string[]> {
+    const key = clientKey === undefined ? this.allRunsKey() : this.clientRunsKey(clientKey);
+    return this.redis.zrevrange(key, start, stop);
   }
 }
 
@@ -168,5 +187,6 @@ function toRecord(h: Record<string, string>): RunRecord {
     stepJobs,
     rollbacks: Number(h.rollbacks ?? 0),
     compensations,
+    ...(h.settled ? { settled: JSON.parse(h.settled) as RunRecord['settled'] } : {}),
   };
 }

@@ -1,14 +1,17 @@
 import type { Job } from 'bullmq';
-import { decodeReason, type ErrorView } from '../shared/errors.js';
+import type { ErrorView } from '../shared/errors.js';
 import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
 import type { Resources } from '../steps/step.types.js';
 import { stepJob } from './run-commands.js';
 import type { Queues } from './queues.js';
+import { jobError } from './step-failures.js';
 import {
   attemptsOf,
+  type AttemptFailure,
   type RunError,
   type RunRecord,
   type RunState,
+  type SettledStep,
   type StepJobData,
   type StepJobResult,
   type StepState,
@@ -21,7 +24,18 @@ export interface StepView {
   startedAt?: string;
   finishedAt?: string;
   error?: ErrorView;
-  compensation?: { outcome?: string; attempts: number; error?: ErrorView; left?: Resources };
+  /** Every failed attempt of the step's current job, oldest first. */
+  failedAttempts?: AttemptFailure[];
+  /** When the latest attempt began. */
+  lastAttemptAt?: string;
+  compensation?: {
+    outcome?: string;
+    attempts: number;
+    error?: ErrorView;
+    left?: Resources;
+    startedAt?: string;
+    finishedAt?: string;
+  };
   /** Time set aside for providers' rate limits (no attempt spent), and until when it waits now. */
   rateLimit?: { waitedMs: number; waitingUntil?: string; provider?: string };
 }
@@ -49,8 +63,7 @@ export async function viewRun(queues: Queues, run: RunRecord): Promise<RunView> 
   const resources: RunView['resources'] = {};
   const left: NonNullable<RunView['leftResources']> = {};
   for (const name of STEP_NAMES) {
-    const job = await stepJob({ queues }, run, name);
-    const view = await viewStep(name, job);
+    const { view, resources: recorded } = await currentStep(queues, run, name);
     const comp = run.compensations[name];
     if (comp) {
       view.state = comp.state;
@@ -59,10 +72,11 @@ export async function viewRun(queues: Queues, run: RunRecord): Promise<RunView> 
         attempts: comp.attempts,
         ...(comp.error ? { error: comp.error } : {}),
         ...(comp.left ? { left: comp.left } : {}),
+        ...(comp.startedAt ? { startedAt: comp.startedAt } : {}),
+        finishedAt: comp.finishedAt,
       };
-      if (comp.state === 'compensation_failed') left[name] = comp.left ?? job?.data.resources ?? {};
+      if (comp.state === 'compensation_failed') left[name] = comp.left ?? {};
     }
-    const recorded = (job?.returnvalue as StepJobResult | null | undefined)?.resources ?? job?.data.resources;
     if (recorded && Object.keys(recorded).length) resources[name] = recorded;
     steps.push(view);
   }
@@ -82,10 +96,37 @@ export async function viewRun(queues: Queues, run: RunRecord): Promise<RunView> 
   };
 }
 
+/**
+ * A step of the run: as it stood when the run settled, when that describes the run's current job
+ * for the step (so a job retried or cleaned from Bull Board afterwards changes nothing), else live.
+ */
+async function currentStep(
+  queues: Queues,
+  run: RunRecord,
+  name: StepName,
+): Promise<{ view: StepView; resources?: Resources }> {
+  const settled = run.settled?.[name];
+  if (settled && settled.jobId === run.stepJobs[name])
+    return { view: settled.view as StepView, ...(settled.resources ? { resources: settled.resources } : {}) };
+  const job = await stepJob({ queues }, run, name);
+  const resources = (job?.returnvalue as StepJobResult | null | undefined)?.resources ?? job?.data.resources;
+  return { view: await viewStep(name, job), ...(resources ? { resources } : {}) };
+}
+
+/** What `finalize` keeps in the run record once every step job of the run has stopped. */
+export async function settleSteps(queues: Queues, run: RunRecord): Promise<Partial<Record<StepName, SettledStep>>> {
+  const settled: Partial<Record<StepName, SettledStep>> = {};
+  for (const name of STEP_NAMES) {
+    const jobId = run.stepJobs[name];
+    if (jobId) settled[name] = { jobId, ...(await currentStep(queues, { ...run, settled: {} }, name)) };
+  }
+  return settled;
+}
+
 async function viewStep(name: StepName, job: Job<StepJobData> | undefined): Promise<StepView> {
   if (!job) return { name, state: 'pending', attempts: 0 };
   const state = await job.getState();
-  const error = decodeReason(job.failedReason);
+  const error = jobError(job);
   const attempts = attemptsOf(job);
   const began = job.data.resources !== undefined;
   let stepState: StepState;
@@ -115,5 +156,7 @@ async function viewStep(name: StepName, job: Job<StepJobData> | undefined): Prom
           },
         }
       : {}),
+    ...(job.data.failedAttempts?.length && !notRun ? { failedAttempts: job.data.failedAttempts } : {}),
+    ...(job.processedOn && !notRun ? { lastAttemptAt: new Date(job.processedOn).toISOString() } : {}),
   };
 }

@@ -38,7 +38,27 @@ export interface CompensationRecord {
   error?: ErrorView;
   /** What is still left at the provider when compensation failed. */
   left?: Resources;
+  /** When the rollback began this compensation (absent on records written before it was kept). */
+  startedAt?: string;
   finishedAt: string;
+}
+
+/**
+ * A step as it stood when the run left `queued`/`running` (written by `finalize`), so that what
+ * an operator does to the job afterwards in Bull Board (retry, clean) does not change the run's
+ * story. `view` is the run view's StepView; `jobId` says which job it describes.
+ */
+export interface SettledStep {
+  jobId: string;
+  view: unknown;
+  resources?: Resources;
+}
+
+/** A failed attempt of a step job, as the step processor recorded it in the job's data. */
+export interface AttemptFailure extends ErrorView {
+  attempt: number;
+  startedAt?: string;
+  failedAt: string;
 }
 
 export interface RunRecord {
@@ -58,6 +78,8 @@ export interface RunRecord {
   stepJobs: Partial<Record<StepName, string>>;
   rollbacks: number;
   compensations: Partial<Record<StepName, CompensationRecord>>;
+  /** The steps as they stood when the run settled (see SettledStep). */
+  settled?: Partial<Record<StepName, SettledStep>>;
 }
 
 /** Data of a step job: ids only, and what the step recorded (secrets sealed). */
@@ -72,6 +94,10 @@ export interface StepJobData {
   priorAttempts?: number;
   /** When the step first got past its checks (ISO); set once. */
   startedAt?: string;
+  /** The error of the latest failed attempt: its code survives Redis here, not in the reason's text. */
+  error?: ErrorView;
+  /** Every failed attempt of this job, oldest first (the last 20). */
+  failedAttempts?: AttemptFailure[];
   /** Its waits for providers' rate limits: none of them spent an attempt. */
   rateLimit?: RateLimitWait;
 }
@@ -99,11 +125,15 @@ export function attemptsOf(job: {
 export interface FinalizeJobData {
   runId: string;
   generation: number;
+  /** For people reading the queue (Bull Board); nothing reads it. */
+  clientId?: string;
 }
 
 export interface RollbackJobData {
   runId: string;
   rollback: number;
+  /** For people reading the queue (Bull Board); nothing reads it. */
+  clientId?: string;
 }
 
 /** What a step job returns: the same as it recorded, sealed. */

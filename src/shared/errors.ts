@@ -142,14 +142,10 @@ export function toErrorView(e: unknown): ErrorView {
 }
 
 /**
- * A failed job's reason is `CODE|retryable|message` so that the code survives Redis.
- * BullMQ keeps only the message of the thrown error.
+ * The error in a failed job's reason, which BullMQ keeps as the thrown message. Step jobs now
+ * record their error in their data (runs/step-failures.ts) and their reason is words; jobs from
+ * before that carry `CODE|retryable|message`, and a job that stalled out carries BullMQ's text.
  */
-export function encodeReason(e: unknown): string {
-  const v = toErrorView(e);
-  return `${v.code}|${v.retryable ? 'retryable' : 'final'}|${v.message}`;
-}
-
 export function decodeReason(reason: string | undefined): ErrorView | undefined {
   if (!reason) return undefined;
   const m = /^([A-Z_]+)\|(retryable|final)\|([\s\S]*)$/.exec(reason);

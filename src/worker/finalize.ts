@@ -1,7 +1,8 @@
 import type { Job } from 'bullmq';
 import type { Logger } from '../shared/logger.js';
-import { decodeReason } from '../shared/errors.js';
 import { enqueueRollback, startRollback, stepJob, type RunCommandDeps } from '../runs/run-commands.js';
+import { settleSteps } from '../runs/run-view.js';
+import { jobError } from '../runs/step-failures.js';
 import type { FinalizeJobData, RunError } from '../runs/run.types.js';
 import { STEP_NAMES } from '../steps/step-graph.js';
 
@@ -24,7 +25,7 @@ export async function processFinalize(deps: FinalizeDeps, job: Job<FinalizeJobDa
   if (!run) return { state: 'missing' };
   if (run.state === 'rolling_back') {
     // A retry of this job after a crash between the two writes below.
-    await enqueueRollback(deps, runId, run.rollbacks);
+    await enqueueRollback(deps, run, run.rollbacks);
     return { state: run.state };
   }
   if (run.state !== 'queued' && run.state !== 'running') return { state: run.state };
@@ -35,7 +36,7 @@ export async function processFinalize(deps: FinalizeDeps, job: Job<FinalizeJobDa
     const sj = await stepJob(deps, run, step);
     const state = sj ? await sj.getState() : 'unknown';
     if (state === 'completed') continue;
-    const view = decodeReason(sj?.failedReason) ?? {
+    const view = (sj && jobError(sj)) ?? {
       code: 'INTERNAL',
       message: `step ended ${state}`,
       retryable: true,
@@ -45,6 +46,7 @@ export async function processFinalize(deps: FinalizeDeps, job: Job<FinalizeJobDa
   }
   const now = new Date().toISOString();
   const error = rootCause ?? firstFailure;
+  await deps.store.setSettled(runId, await settleSteps(deps.queues, run));
   if (!error) {
     await deps.store.transition(runId, ['queued', 'running'], 'succeeded', { finishedAt: now, error: null });
     log.info('run succeeded');

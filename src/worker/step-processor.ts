@@ -1,9 +1,14 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { AppError, encodeReason, isAppError, RetryableStepError } from '../shared/errors.js';
+import { readableReason } from '../shared/error-words.js';
+import { AppError, isAppError, RetryableStepError, toErrorView } from '../shared/errors.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { StepJobData, StepJobResult } from '../runs/run.types.js';
 import type { StepDefinition } from '../steps/step.types.js';
 import { createStepContext, type ContextDeps } from '../runs/step-context.js';
+import { recordFailure } from '../runs/step-failures.js';
+
+/** A job this processor will not run (its run is over, or it is not the run's job): nothing is recorded. */
+const REFUSED = { refused: true };
 
 export interface StepProcessorDeps extends ContextDeps {
   store: RunStore;
@@ -35,11 +40,11 @@ export async function processStep(
     const failedDeps = Object.keys(await job.getIgnoredChildrenFailures());
     if (failedDeps.length) throw new AppError('DEPENDENCY_FAILED', `not run: a step it needs failed`);
     const run = await deps.store.get(runId);
-    if (!run) throw new AppError('NOT_FOUND', `run ${runId} does not exist`);
+    if (!run) throw new AppError('NOT_FOUND', `run ${runId} does not exist`, { details: REFUSED });
     if (run.state !== 'queued' && run.state !== 'running')
-      throw new AppError('INVALID_STATE', `run is ${run.state}; step not run`);
+      throw new AppError('INVALID_STATE', `run is ${run.state}; step not run`, { details: REFUSED });
     if (run.stepJobs[name] !== job.id)
-      throw new AppError('INVALID_STATE', `job ${job.id} is not the run's current ${name} job`);
+      throw new AppError('INVALID_STATE', `job ${job.id} is not the run's current ${name} job`, { details: REFUSED });
     await deps.store.transition(runId, ['queued'], 'running', { startedAt: new Date().toISOString() });
     if (!job.data.resources || job.data.rateLimit?.waitingUntil)
       await job.updateData({
@@ -68,8 +73,12 @@ export async function processStep(
       throw new DelayedError();
     }
     log.warn({ code: err.code, retryable: err.retryable }, `step failed: ${err.message}`);
-    if (!err.retryable) throw new UnrecoverableError(encodeReason(err));
-    throw new RetryableStepError(encodeReason(err), err.retryAfterMs);
+    // The code is kept in the job's data; the reason BullMQ keeps (and Bull Board shows) is words.
+    const view = toErrorView(err);
+    if (err.details !== REFUSED)
+      await recordFailure(job, view).catch((e: unknown) => log.warn({ err: e }, 'could not record the failure'));
+    if (!err.retryable) throw new UnrecoverableError(readableReason(view));
+    throw new RetryableStepError(readableReason(view), err.retryAfterMs);
   }
 }
 

@@ -117,13 +117,14 @@ export async function startWorkers(
 
   const provision = new Worker(
     PROVISION_QUEUE,
-    async (job: Job, token?: string, signal?: AbortSignal) =>
-      job.name === 'finalize'
-        ? processFinalize(
+    // Dispatch on the data (a step job names its step), so job names are free to read well in Bull Board.
+    async (job: Job<StepJobData | FinalizeJobData>, token?: string, signal?: AbortSignal) =>
+      'step' in job.data
+        ? processStep({ ...common, rateLimits }, job as Job<StepJobData>, signal, token)
+        : processFinalize(
             { ...common, rollbackOnFailure: config.rollbackOnFailure, notify },
             job as Job<FinalizeJobData>,
-          )
-        : processStep({ ...common, rateLimits }, job as Job<StepJobData>, signal, token),
+          ),
     {
       ...workerOptions,
       concurrency: config.worker.concurrency,
