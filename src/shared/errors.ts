@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'INVALID_STATE'
   | 'PAYLOAD_TOO_LARGE'
   | 'SERVICE_UNAVAILABLE'
+  | 'RATE_LIMITED'
+  | 'OUTBOUND_REFUSED'
   | 'INTERNAL'
   // configuration
   | 'CONFIG_INVALID'
