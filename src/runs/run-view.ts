@@ -4,7 +4,15 @@ import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
 import type { Resources } from '../steps/step.types.js';
 import { stepJob } from './run-commands.js';
 import type { Queues } from './queues.js';
-import type { RunError, RunRecord, RunState, StepJobData, StepJobResult, StepState } from './run.types.js';
+import type {
+  RunError,
+  RunRecord,
+  RunState,
+  RunTransition,
+  StepJobData,
+  StepJobResult,
+  StepState,
+} from './run.types.js';
 
 export interface StepView {
   name: StepName;
@@ -31,6 +39,8 @@ export interface RunView {
   /** In rollback_failed: exactly what is still left at the providers. */
   leftResources?: Partial<Record<StepName, Resources>>;
   steps: StepView[];
+  /** Every change of state, oldest first: `{at, from, to, by}`. */
+  history: RunTransition[];
 }
 
 /** The run as operators see it: the run record joined with its step jobs. Never a secret. */
@@ -69,6 +79,7 @@ export async function viewRun(queues: Queues, run: RunRecord): Promise<RunView> 
     resources,
     ...(run.state === 'rollback_failed' ? { leftResources: left } : {}),
     steps,
+    history: run.history,
   };
 }
 

@@ -58,6 +58,17 @@ export interface RunRecord {
   stepJobs: Partial<Record<StepName, string>>;
   rollbacks: number;
   compensations: Partial<Record<StepName, CompensationRecord>>;
+  /** Every change of state, oldest first, append-only. */
+  history: RunTransition[];
+}
+
+/** One change of a run's state: when, from what (null: created), to what, and who made it. */
+export interface RunTransition {
+  at: string;
+  from: RunState | null;
+  to: RunState;
+  /** The API token's name for API actions; `worker` or `system` otherwise. */
+  by: string;
 }
 
 /** Data of a step job: ids only, and what the step recorded (secrets sealed). */

@@ -92,6 +92,8 @@ export async function startHarness(
     // Generous: under load the sandbox's Supabase delete drops a real database, which can take seconds.
     PROVIDER_TIMEOUT_MS: '10000',
     SUPABASE_READY_TIMEOUT_MS: '20000',
+    // Tests and the benchmark post many runs with one token; the write limit has its own test.
+    API_WRITE_LIMIT: '100000',
     ...env,
   };
   const config = loadConfig({ roles: ['api', 'worker'], sandbox: SANDBOX_IDENTITY }, configEnv);
