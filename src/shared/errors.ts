@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'SERVICE_UNAVAILABLE'
   | 'RATE_LIMITED'
+  | 'READ_ONLY'
   | 'OUTBOUND_REFUSED'
   | 'INTERNAL'
   // configuration
