@@ -12,7 +12,8 @@ import { createAuthenticator, requireAuth } from './auth.js';
 import { dashboard, DASHBOARD_PATH } from './dashboard.js';
 import { errorHandler } from './error-handler.js';
 import { provisioningRoutes } from './provisioning.routes.js';
-import { dashboardContentSecurityPolicy, localResourcesOnly, securityHeaders } from './security-headers.js';
+import { localResourcesOnly, staticAssetsOnly } from './dashboard-guards.js';
+import { dashboardContentSecurityPolicy, securityHeaders } from './security-headers.js';
 import { writeLimit, type WriteLimitSettings } from './write-limit.js';
 
 /** What the API needs of the configuration. */
@@ -73,6 +74,7 @@ export function createApp({ config, queues, store, logger, resolver }: AppDeps):
     dashboardContentSecurityPolicy(),
     requireAuth(authenticate, 'client-provisioner dashboard'),
     ...guards,
+    staticAssetsOnly,
     localResourcesOnly,
     dashboard(queues),
   );

@@ -1,5 +1,4 @@
 import helmet, { contentSecurityPolicy } from 'helmet';
-import type { NextFunction, Request, Response } from 'express';
 
 /**
  * Security headers on every answer (helmet): a Content-Security-Policy that lets a page load
@@ -39,27 +38,4 @@ export function dashboardContentSecurityPolicy() {
     useDefaults: false,
     directives: { ...directives, 'style-src': [...SELF, "'unsafe-inline'"] },
   });
-}
-
-/** Any `<link>` or `<script>` that loads from another origin (Bull Board's web fonts). */
-const EXTERNAL_TAG =
-  /<link\b[^>]*\bhref\s*=\s*["']?(?:[a-z][a-z0-9+.-]*:)?\/\/[^>]*>|<script\b[^>]*\bsrc\s*=\s*["']?(?:[a-z][a-z0-9+.-]*:)?\/\/[^>]*>\s*<\/script>/gi;
-
-export const withoutExternalResources = (html: string) => html.replace(EXTERNAL_TAG, '');
-
-/**
- * Pages rendered below this middleware (Bull Board renders its HTML with `res.render`) are
- * sent without tags that load from other origins, so the browser asks no one but this service.
- */
-export function localResourcesOnly(_req: Request, res: Response, next: NextFunction) {
-  type Render = (view: string, options: object, done: (err: Error | null, html?: string) => void) => void;
-  const render = (view: string, options?: object) => {
-    const original = (Object.getPrototypeOf(res) as { render: Render }).render;
-    original.call(res, view, options ?? {}, (err, html) => {
-      if (err) return next(err);
-      res.send(withoutExternalResources(html ?? ''));
-    });
-  };
-  res.render = render;
-  next();
 }

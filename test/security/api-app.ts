@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createApp } from '../../src/api/app.js';
+import { answerMalformedRequests } from '../../src/api/client-errors.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createQueues, type Queues } from '../../src/runs/queues.js';
 import { RunStore } from '../../src/runs/run-store.js';
@@ -74,6 +75,7 @@ export async function startApiApp(
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
     s.once('error', reject);
   });
+  answerMalformedRequests(server);
   const { port } = server.address() as AddressInfo;
   const redis = new Redis(REDIS_URL);
 
@@ -117,6 +119,8 @@ export async function startApiApp(
         },
       );
       req.on('error', reject);
+      // A request the server never answers is a finding of its own.
+      req.setTimeout(10_000, () => req.destroy(new Error(`no answer to ${method} ${path.slice(0, 200)} in 10 s`)));
       req.end(payload);
     });
   };

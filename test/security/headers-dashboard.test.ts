@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withoutExternalResources } from '../../src/api/security-headers.js';
+import { withoutExternalResources } from '../../src/api/dashboard-guards.js';
 import { buildRequest } from '../support/harness.js';
 import { startApiApp, type ApiApp } from './api-app.js';
 
