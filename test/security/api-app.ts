@@ -14,8 +14,7 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { createQueues, type Queues } from '../../src/runs/queues.js';
 import { RunStore } from '../../src/runs/run-store.js';
 import type { Resolver } from '../../src/shared/outbound.js';
-
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { deleteKeys, REDIS_URL } from '../support/harness.js';
 
 export interface Answer {
   status: number;
@@ -143,12 +142,7 @@ export async function startApiApp(
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await queues.close();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deleteKeys(redis, prefix);
       redis.disconnect();
     },
   };

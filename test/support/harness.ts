@@ -181,7 +181,8 @@ export async function startHarness(
   return h;
 }
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+/** Deletes every key under a test's prefix (never anything else: Redis is shared). */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
