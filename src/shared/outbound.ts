@@ -43,6 +43,7 @@ export interface OutboundPolicy {
 }
 
 export const MAX_URL_LENGTH = 2048;
+const RESOLVE_TIMEOUT_MS = 3000;
 const METADATA_NAMES = new Set(['metadata', 'metadata.google.internal', 'metadata.goog', 'instance-data']);
 
 const systemResolver: Resolver = (host) =>
@@ -100,10 +101,17 @@ export function createOutboundPolicy(settings: OutboundSettings, resolve: Resolv
   /** Resolves a name and refuses it when any of its addresses is refused. */
   const resolveChecked = async (host: string): Promise<LookupAddress[]> => {
     let addresses: LookupAddress[];
+    let timer: NodeJS.Timeout | undefined;
     try {
-      addresses = await resolve(host);
+      // A resolver that does not answer must not hold a request (or a worker) for long.
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timed out')), RESOLVE_TIMEOUT_MS);
+      });
+      addresses = await Promise.race([resolve(host), timeout]);
     } catch {
       throw refused(`${host} does not resolve`);
+    } finally {
+      clearTimeout(timer);
     }
     if (!addresses.length) throw refused(`${host} does not resolve`);
     for (const a of addresses) {

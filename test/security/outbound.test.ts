@@ -118,6 +118,13 @@ describe('callback URLs checked by what their name resolves to', () => {
     expect(await policy.check('https://hooks.example.test/hook')).toBeUndefined();
   });
 
+  it('When the resolver never answers, then the name is refused rather than the request held', async () => {
+    const silent: Resolver = () => new Promise(() => undefined);
+    expect(await createOutboundPolicy(LIVE, silent).check('https://slow.example.test/hook')).toContain(
+      'does not resolve',
+    );
+  });
+
   it('When allow-lists are set, then only the listed hosts pass, and listed networks are reachable but metadata never', async () => {
     const policy = createOutboundPolicy(
       {
