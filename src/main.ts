@@ -36,7 +36,7 @@ await runMain('client-provisioner', async () => {
       ? `  Admin token (shown once): ${config.apiTokens[0]!.token}`
       : '  Tokens     from API_TOKENS',
     config.encryptionKeyGenerated
-      ? '  ENCRYPTION_KEY not set: a key was made for this process; runs in flight cannot resume after a restart.'
+      ? '  ENCRYPTION_KEYS not set: a key was made for this process; runs in flight cannot resume after a restart.'
       : '',
     '',
     `  curl -sX POST ${api.url}/api/provisioning -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,

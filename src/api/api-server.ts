@@ -7,6 +7,7 @@ import { createQueues } from '../runs/queues.js';
 import { RunEventHub } from '../runs/run-events.js';
 import { RunStore } from '../runs/run-store.js';
 import { createApp } from './app.js';
+import { answerMalformedRequests } from './client-errors.js';
 
 export interface ApiServer {
   url: string;
@@ -23,6 +24,7 @@ export async function startApi(config: ApiSettings, logger: Logger, host = '0.0.
     const s = app.listen(config.port, host, () => resolve(s));
     s.once('error', reject);
   });
+  answerMalformedRequests(server);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

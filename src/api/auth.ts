@@ -5,27 +5,36 @@ import { AppError } from '../shared/errors.js';
 
 export type Role = ApiToken['role'];
 
+/** Who made a request: the role of the token and its name (recorded on every action). */
+export interface Principal {
+  role: Role;
+  name: string;
+}
+
 declare module 'express-serve-static-core' {
   interface Request {
     role?: Role;
+    /** The name of the token the request was made with. */
+    actor?: string;
   }
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /**
  * Bearer tokens (`Authorization: Bearer <token>`), and HTTP Basic with the token as
- * the password so the dashboard works from a browser. Compared in constant time.
+ * the password so the dashboard works from a browser. The presented token is hashed and
+ * compared with every known hash in constant time (all of them, whatever matches).
  */
 export function createAuthenticator(tokens: ApiToken[]) {
-  const known = tokens.map((t) => ({ role: t.role, digest: digest(t.token) }));
-  return (header: string | undefined): Role | undefined => {
+  const known = tokens.map((t) => ({ role: t.role, name: t.name, digest: Buffer.from(t.sha256, 'hex') }));
+  return (header: string | undefined): Principal | undefined => {
     const presented = tokenFrom(header);
     if (!presented) return undefined;
     const d = digest(presented);
-    let role: Role | undefined;
-    for (const k of known) if (timingSafeEqual(k.digest, d)) role ??= k.role;
-    return role;
+    let found: Principal | undefined;
+    for (const k of known) if (timingSafeEqual(k.digest, d)) found ??= { role: k.role, name: k.name };
+    return found;
   };
 }
 
@@ -42,16 +51,17 @@ function tokenFrom(header: string | undefined): string | undefined {
   return undefined;
 }
 
-/** Sets `req.role` or answers 401; `realm` asks a browser for credentials (the dashboard). */
-export function requireAuth(authenticate: (h: string | undefined) => Role | undefined, realm?: string) {
+/** Sets `req.role` and `req.actor` or answers 401; `realm` asks a browser for credentials (the dashboard). */
+export function requireAuth(authenticate: (h: string | undefined) => Principal | undefined, realm?: string) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const role = authenticate(req.headers.authorization);
-    if (!role) {
+    const principal = authenticate(req.headers.authorization);
+    if (!principal) {
       if (realm) res.setHeader('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`);
       else res.setHeader('WWW-Authenticate', 'Bearer');
       return next(new AppError('UNAUTHENTICATED', 'a valid bearer token is required'));
     }
-    req.role = role;
+    req.role = principal.role;
+    req.actor = principal.name;
     next();
   };
 }

@@ -1,7 +1,8 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import type { Request, Response, NextFunction, Router } from 'express';
+import type { Express, Request, Response, NextFunction } from 'express';
+import { AppError } from '../shared/errors.js';
 import type { Queues } from '../runs/queues.js';
 
 export const DASHBOARD_PATH = '/admin/queues';
@@ -21,7 +22,7 @@ export function redactSealed(value: unknown): unknown {
   return value;
 }
 
-function board(queues: Queues, readOnlyMode: boolean): Router {
+function board(queues: Queues, readOnlyMode: boolean): Express {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   const adapters = [queues.provision, queues.rollback].map((q) => {
@@ -35,16 +36,25 @@ function board(queues: Queues, readOnlyMode: boolean): Router {
     serverAdapter,
     options: { uiConfig: { boardTitle: readOnlyMode ? 'Provisioning (read only)' : 'Provisioning' } },
   });
-  return serverAdapter.getRouter() as Router;
+  const router = serverAdapter.getRouter() as Express;
+  router.disable('x-powered-by'); // Bull Board's own express app would announce itself
+  return router;
 }
 
 /**
  * Bull Board for both roles: admins get a board that can act (retry, promote…),
- * viewers one in read-only mode, which the server enforces (405 on every write).
+ * viewers one in read-only mode, which the server enforces (405 on every write, also
+ * on those Bull Board's read-only mode lets through).
  * Mounted behind the auth middleware on the route itself.
  */
 export function dashboard(queues: Queues) {
   const admin = board(queues, false);
   const viewer = board(queues, true);
-  return (req: Request, res: Response, next: NextFunction) => (req.role === 'admin' ? admin : viewer)(req, res, next);
+  return (req: Request, res: Response, next: NextFunction) => {
+    // Bull Board's read-only mode leaves some actions open (pausing every queue, for one): a
+    // viewer's dashboard answers reads only.
+    if (req.role !== 'admin' && !['GET', 'HEAD'].includes(req.method))
+      return next(new AppError('READ_ONLY', 'the dashboard is read-only for viewers'));
+    return (req.role === 'admin' ? admin : viewer)(req, res, next);
+  };
 }

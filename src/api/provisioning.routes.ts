@@ -3,23 +3,29 @@ import { AppError } from '../shared/errors.js';
 import { clientKey } from '../shared/names.js';
 import { retryRun, startRollback, startRun, type RunCommandDeps } from '../runs/run-commands.js';
 import { viewRun } from '../runs/run-view.js';
+import type { OutboundPolicy } from '../shared/outbound.js';
 import { provisionRequestSchema, type ProvisionRequest } from '../shared/provision-request.js';
 import { requireAdmin } from './auth.js';
 import { listQuery, runIdParam } from './provisioning.schema.js';
 
 export interface ProvisioningRoutesDeps extends RunCommandDeps {
   allowLoopbackCallbacks: boolean;
+  /** Where a `callbackUrl` may point (resolved when the request is accepted). */
+  callbacks?: OutboundPolicy;
 }
 
 /** Thin routes: parse, call one command, answer. Nothing here talks to a provider. */
 export function provisioningRoutes(deps: ProvisioningRoutesDeps): Router {
   const router = Router();
-  const body = provisionRequestSchema({ allowLoopbackHttp: deps.allowLoopbackCallbacks });
+  const body = provisionRequestSchema({
+    allowLoopbackHttp: deps.allowLoopbackCallbacks,
+    ...(deps.callbacks ? { callbacks: deps.callbacks } : {}),
+  });
   const statusUrl = (req: Request, runId: string) => `${req.baseUrl}/${runId}`;
 
   router.post('/', requireAdmin, async (req, res) => {
-    const request: ProvisionRequest = body.parse(req.body ?? {});
-    const result = await startRun(deps, request);
+    const request: ProvisionRequest = await body.parseAsync(req.body ?? {});
+    const result = await startRun(deps, request, req.actor);
     if (result.kind === 'provisioned') {
       throw new AppError('CLIENT_ALREADY_PROVISIONED', `client ${request.clientId} is already provisioned`, {
         details: { runId: result.runId },
@@ -52,12 +58,12 @@ export function provisioningRoutes(deps: ProvisioningRoutesDeps): Router {
   });
 
   router.post('/:runId/retry', requireAdmin, async (req, res) => {
-    const run = await retryRun(deps, (await loadRun(deps, String(req.params.runId))).runId);
+    const run = await retryRun(deps, (await loadRun(deps, String(req.params.runId))).runId, req.actor);
     res.status(202).json({ runId: run.runId, state: run.state, statusUrl: statusUrl(req, run.runId) });
   });
 
   router.post('/:runId/rollback', requireAdmin, async (req, res) => {
-    const run = await startRollback(deps, (await loadRun(deps, String(req.params.runId))).runId);
+    const run = await startRollback(deps, (await loadRun(deps, String(req.params.runId))).runId, req.actor);
     res.status(202).json({ runId: run.runId, state: run.state, statusUrl: statusUrl(req, run.runId) });
   });
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import type { ApiSettings } from '../api/app.js';
-import { parseApiTokens, type ApiToken } from '../api/api-tokens.js';
+import { hashToken, parseApiTokens, type ApiToken } from '../api/api-tokens.js';
 import type { ProvidersConfig } from '../providers/provider-config.js';
 import { ConfigError } from '../shared/errors.js';
+import { parseCidr } from '../shared/ip-ranges.js';
 import { PROVIDER_NAMES, type ProviderMode, type ProviderName } from '../shared/providers.js';
 import type { WorkerSettings } from '../worker/worker-runtime.js';
 
@@ -41,6 +42,11 @@ const base = z.object({
   DATABASE_URL: url.default('postgres://postgres@127.0.0.1:5432/postgres'),
   API_TOKENS: z.string().optional(),
   ENCRYPTION_KEY: z.string().optional(),
+  ENCRYPTION_KEYS: z.string().optional(),
+  API_WRITE_LIMIT: positiveInt.max(100_000).default(30),
+  API_WRITE_WINDOW_S: positiveInt.max(86_400).default(60),
+  CALLBACK_ALLOWED_HOSTS: z.string().optional(),
+  CALLBACK_ALLOWED_NETWORKS: z.string().optional(),
   PROVIDERS: z.enum(['sandbox', 'live']).optional(),
   ROLLBACK_ON_FAILURE: z.enum(['auto', 'manual']).default('auto'),
   QUEUE_PREFIX: z
@@ -100,6 +106,8 @@ export interface Config extends Omit<ApiSettings, 'worker'>, WorkerSettings {
   /** True when the admin token was made up at start (npm start without API_TOKENS). */
   apiTokenGenerated: boolean;
   encryptionKeyGenerated: boolean;
+  /** ENCRYPTION_KEYS (or ENCRYPTION_KEY alone), newest first; `encryptionKey` is the first. */
+  encryptionKeys: Buffer[];
   sandbox: {
     port: number;
     host: string;
@@ -192,27 +200,48 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
     else apiTokens = parsedTokens;
   } else if (roles.has('api')) {
     if (options.generateMissingSecrets) {
-      apiTokens = [{ role: 'admin', token: randomBytes(24).toString('base64url') }];
+      const token = randomBytes(24).toString('base64url');
+      apiTokens = [{ role: 'admin', name: 'admin', sha256: hashToken(token), token }];
       apiTokenGenerated = true;
     } else {
-      problems.push('API_TOKENS: required (role:token pairs, e.g. admin:<token>,viewer:<token>)');
+      problems.push('API_TOKENS: required (role:name:token entries, e.g. admin:ops:<token>,viewer:board:<token>)');
     }
   }
 
-  let encryptionKey: Buffer = Buffer.alloc(0);
+  let encryptionKeys: Buffer[] = [];
   let encryptionKeyGenerated = false;
-  if (env.ENCRYPTION_KEY) {
-    const key = parseEncryptionKey(env.ENCRYPTION_KEY);
-    if (!key) problems.push('ENCRYPTION_KEY: must be 32 bytes, as 64 hex characters or base64');
-    else encryptionKey = key;
+  if (env.ENCRYPTION_KEYS && env.ENCRYPTION_KEY) {
+    problems.push('ENCRYPTION_KEY: set ENCRYPTION_KEYS or ENCRYPTION_KEY, not both (put it in ENCRYPTION_KEYS)');
+  } else if (env.ENCRYPTION_KEYS || env.ENCRYPTION_KEY) {
+    const key = env.ENCRYPTION_KEYS ? 'ENCRYPTION_KEYS' : 'ENCRYPTION_KEY';
+    const values = (env.ENCRYPTION_KEYS ?? env.ENCRYPTION_KEY ?? '').split(',').map((v) => v.trim());
+    for (const [i, value] of values.entries()) {
+      const parsedKey = parseEncryptionKey(value);
+      if (!parsedKey) problems.push(`${key}: key ${i + 1} must be 32 bytes, as 64 hex characters or base64`);
+      else if (encryptionKeys.some((k) => k.equals(parsedKey))) problems.push(`${key}: key ${i + 1} is listed twice`);
+      else encryptionKeys.push(parsedKey);
+    }
   } else if (roles.has('worker')) {
     if (options.generateMissingSecrets) {
-      encryptionKey = randomBytes(32);
+      encryptionKeys = [randomBytes(32)];
       encryptionKeyGenerated = true;
     } else {
-      problems.push('ENCRYPTION_KEY: required (32 bytes: openssl rand -hex 32)');
+      problems.push('ENCRYPTION_KEYS: required (32 bytes each, newest first: openssl rand -hex 32)');
     }
   }
+
+  const list = (v: string | undefined) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const allowedHosts = list(env.CALLBACK_ALLOWED_HOSTS);
+  for (const h of allowedHosts)
+    if (!/^(\*\.)?[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(h))
+      problems.push(`CALLBACK_ALLOWED_HOSTS: "${h}" is not a host name or *.domain`);
+  const allowedNetworks = list(env.CALLBACK_ALLOWED_NETWORKS);
+  for (const n of allowedNetworks)
+    if (!parseCidr(n)) problems.push(`CALLBACK_ALLOWED_NETWORKS: "${n}" is not an address or CIDR network`);
 
   if (problems.length) throw new ConfigError(problems);
 
@@ -234,8 +263,11 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
     rollbackOnFailure: env.ROLLBACK_ON_FAILURE,
     apiTokens,
     apiTokenGenerated,
-    encryptionKey,
+    encryptionKey: encryptionKeys[0] ?? Buffer.alloc(0),
+    encryptionKeys,
     encryptionKeyGenerated,
+    writeLimit: { points: env.API_WRITE_LIMIT, windowSeconds: env.API_WRITE_WINDOW_S },
+    callbacks: { allowLoopback: providersMode === 'sandbox', allowedHosts, allowedNetworks },
     sandbox: {
       port: env.SANDBOX_PORT,
       host: env.SANDBOX_HOST,

@@ -23,9 +23,10 @@ export interface RunCommandDeps {
 export type StartResult =
   { kind: 'created' | 'in_flight'; runId: string } | { kind: 'provisioned' | 'needs_attention'; runId: string };
 
-export async function startRun(deps: RunCommandDeps, request: ProvisionRequest): Promise<StartResult> {
+/** `by` names who asked (an API token's name) in the run's history; the store's own actor otherwise. */
+export async function startRun(deps: RunCommandDeps, request: ProvisionRequest, by?: string): Promise<StartResult> {
   const runId = randomUUID();
-  const claim = await deps.store.claim(runId, clientKey(request.clientId), request);
+  const claim = await deps.store.claim(runId, clientKey(request.clientId), request, new Date(), by);
   if (claim.kind === 'created') {
     await enqueueFirstFlow(deps, claim.runId, request);
   } else if (claim.kind === 'in_flight') {
@@ -43,7 +44,7 @@ async function enqueueFirstFlow(deps: RunCommandDeps, runId: string, request: Pr
 }
 
 /** Resume a failed run from the steps that did not succeed; the ones that did are not run again. */
-export async function retryRun(deps: RunCommandDeps, runId: string): Promise<RunRecord> {
+export async function retryRun(deps: RunCommandDeps, runId: string, by?: string): Promise<RunRecord> {
   const run = await requireRun(deps, runId);
   if (run.state !== 'failed') throw invalidState(run, 'retry', ['failed']);
   const todo = new Set<StepName>();
@@ -60,7 +61,7 @@ export async function retryRun(deps: RunCommandDeps, runId: string): Promise<Run
       };
     }
   }
-  const moved = await deps.store.transition(runId, ['failed'], 'queued', { error: null }, 'generation');
+  const moved = await deps.store.transition(runId, ['failed'], 'queued', { error: null, by }, 'generation');
   if (!moved.ok) throw invalidState({ ...run, state: moved.previous ?? run.state }, 'retry', ['failed']);
   const generation = moved.counter;
   await deps.store.setStepJobs(runId, flowStepJobs(runId, generation, todo));
@@ -71,13 +72,13 @@ export async function retryRun(deps: RunCommandDeps, runId: string): Promise<Run
 export const ROLLBACK_FROM = ['failed', 'succeeded', 'rollback_failed'] as const;
 
 /** Roll back a failed run, tear down a succeeded one, or try a failed rollback again. */
-export async function startRollback(deps: RunCommandDeps, runId: string): Promise<RunRecord> {
+export async function startRollback(deps: RunCommandDeps, runId: string, by?: string): Promise<RunRecord> {
   const run = await requireRun(deps, runId);
   const moved = await deps.store.transition(
     runId,
     ROLLBACK_FROM,
     'rolling_back',
-    { error: run.state === 'failed' ? (run.error ?? null) : null },
+    { error: run.state === 'failed' ? (run.error ?? null) : null, by },
     'rollbacks',
   );
   if (!moved.ok) throw invalidState({ ...run, state: moved.previous ?? run.state }, 'roll back', ROLLBACK_FROM);

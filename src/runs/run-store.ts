@@ -2,13 +2,14 @@ import type { Redis } from 'ioredis';
 import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
 import type { ProvisionRequest } from '../shared/provision-request.js';
 import { publishRunEvent, type RunEvent } from './run-events.js';
-import type { CompensationRecord, RunError, RunRecord, RunState, SettledStep } from './run.types.js';
+import type { CompensationRecord, RunError, RunRecord, RunState, RunTransition, SettledStep } from './run.types.js';
 
 /**
  * The run record: one Redis hash per run (state, times, the step job ids, the
  * compensations), an index from client to its current run, and a per-client list.
  * Every state change is a compare-and-set in one Lua script, so two processes
- * can never both move a run (two rollbacks, a retry racing a rollback).
+ * can never both move a run (two rollbacks, a retry racing a rollback); the same
+ * script appends the change to the run's history (`history:<n>` fields), saying who made it.
  */
 const CLAIM = `
 local cur = redis.call('GET', KEYS[1])
@@ -32,7 +33,9 @@ for s in string.gmatch(ARGV[1], '[^,]+') do
   if s == st then
     local n = 0
     if ARGV[3] ~= '' then n = redis.call('HINCRBY', KEYS[1], ARGV[3], 1) end
-    redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 4))
+    redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 6))
+    local h = redis.call('HINCRBY', KEYS[1], 'history', 1)
+    redis.call('HSET', KEYS[1], 'history:' .. h, cjson.encode({at = ARGV[4], from = st, to = ARGV[2], by = ARGV[5]}))
     return {1, st, n}
   end
 end
@@ -52,6 +55,8 @@ export class RunStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    /** Who the history names for changes made without a `by`: `worker` in the worker, else `system`. */
+    private readonly actor: string = 'system',
   ) {}
 
   private runKey = (runId: string) => `${this.prefix}:run:${runId}`;
@@ -60,8 +65,15 @@ export class RunStore {
   private allRunsKey = () => `${this.prefix}:runs`;
 
   /** Creates the run unless the client already has one in flight, provisioned, or needing attention. */
-  async claim(runId: string, clientKey: string, request: ProvisionRequest, now = new Date()): Promise<ClaimResult> {
+  async claim(
+    runId: string,
+    clientKey: string,
+    request: ProvisionRequest,
+    now = new Date(),
+    by = this.actor,
+  ): Promise<ClaimResult> {
     const iso = now.toISOString();
+    const created: RunTransition = { at: iso, from: null, to: 'queued', by };
     const fields: Record<string, string> = {
       runId,
       clientId: request.clientId,
@@ -72,6 +84,8 @@ export class RunStore {
       request: JSON.stringify(request),
       generation: '1',
       rollbacks: '0',
+      history: '1',
+      'history:1': JSON.stringify(created),
     };
     const [kind, id] = (await this.redis.eval(
       CLAIM,
@@ -94,10 +108,11 @@ export class RunStore {
     runId: string,
     from: readonly RunState[],
     to: RunState,
-    patch: { error?: RunError | null; startedAt?: string; finishedAt?: string; generation?: number } = {},
+    patch: { error?: RunError | null; startedAt?: string; finishedAt?: string; generation?: number; by?: string } = {},
     increment?: 'generation' | 'rollbacks',
   ): Promise<TransitionResult> {
-    const fields: string[] = ['updatedAt', new Date().toISOString()];
+    const at = new Date().toISOString();
+    const fields: string[] = ['updatedAt', at];
     if (patch.error !== undefined) fields.push('error', patch.error === null ? '' : JSON.stringify(patch.error));
     if (patch.startedAt) fields.push('startedAt', patch.startedAt);
     if (patch.finishedAt) fields.push('finishedAt', patch.finishedAt);
@@ -108,6 +123,8 @@ export class RunStore {
       from.join(','),
       to,
       increment ?? '',
+      at,
+      patch.by ?? this.actor,
       ...fields,
     )) as [number, string, number];
     if (ok === 1) await this.announce({ type: 'run', runId, state: to });
@@ -188,5 +205,23 @@ function toRecord(h: Record<string, string>): RunRecord {
     rollbacks: Number(h.rollbacks ?? 0),
     compensations,
     ...(h.settled ? { settled: JSON.parse(h.settled) as RunRecord['settled'] } : {}),
+    history: readHistory(h),
   };
+}
+
+/** The run's transitions, oldest first (runs recorded before the history have none). */
+function readHistory(h: Record<string, string>): RunTransition[] {
+  const out: RunTransition[] = [];
+  for (let i = 1; i <= Number(h.history ?? 0); i++) {
+    const raw = h[`history:${i}`];
+    if (!raw) continue;
+    const e = JSON.parse(raw) as Partial<RunTransition>;
+    out.push({
+      at: String(e.at),
+      from: (e.from as RunState | undefined) ?? null,
+      to: e.to as RunState,
+      by: String(e.by),
+    });
+  }
+  return out;
 }

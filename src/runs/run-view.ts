@@ -11,6 +11,7 @@ import {
   type RunError,
   type RunRecord,
   type RunState,
+  type RunTransition,
   type SettledStep,
   type StepJobData,
   type StepJobResult,
@@ -55,6 +56,8 @@ export interface RunView {
   /** In rollback_failed: exactly what is still left at the providers. */
   leftResources?: Partial<Record<StepName, Resources>>;
   steps: StepView[];
+  /** Every change of state, oldest first: `{at, from, to, by}`. */
+  history: RunTransition[];
 }
 
 /** The run as operators see it: the run record joined with its step jobs. Never a secret. */
@@ -93,6 +96,7 @@ export async function viewRun(queues: Queues, run: RunRecord): Promise<RunView> 
     resources,
     ...(run.state === 'rollback_failed' ? { leftResources: left } : {}),
     steps,
+    history: run.history,
   };
 }
 

@@ -80,6 +80,17 @@ export interface RunRecord {
   compensations: Partial<Record<StepName, CompensationRecord>>;
   /** The steps as they stood when the run settled (see SettledStep). */
   settled?: Partial<Record<StepName, SettledStep>>;
+  /** Every change of state, oldest first, append-only. */
+  history: RunTransition[];
+}
+
+/** One change of a run's state: when, from what (null: created), to what, and who made it. */
+export interface RunTransition {
+  at: string;
+  from: RunState | null;
+  to: RunState;
+  /** The API token's name for API actions; `worker` or `system` otherwise. */
+  by: string;
 }
 
 /** Data of a step job: ids only, and what the step recorded (secrets sealed). */

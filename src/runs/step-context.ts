@@ -22,7 +22,7 @@ export interface ContextDeps {
 }
 
 /** Secrets are sealed with the run, step and name bound in, so a value cannot move elsewhere. */
-const sealContext = (runId: string, step: StepName, name: string) => `${runId}:${step}:${name}`;
+export const sealContext = (runId: string, step: StepName, name: string) => `${runId}:${step}:${name}`;
 
 const environment = (deps: ContextDeps, run: RunRecord, signal: AbortSignal | undefined) => ({
   runId: run.runId,

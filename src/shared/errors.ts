@@ -15,6 +15,9 @@ export type ErrorCode =
   | 'INVALID_STATE'
   | 'PAYLOAD_TOO_LARGE'
   | 'SERVICE_UNAVAILABLE'
+  | 'RATE_LIMITED'
+  | 'READ_ONLY'
+  | 'OUTBOUND_REFUSED'
   | 'INTERNAL'
   // configuration
   | 'CONFIG_INVALID'

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createOutboundPolicy, type OutboundPolicy } from './outbound.js';
 
 /**
  * The provisioning request (SPEC 3), written once: the API validates with it, the run
@@ -8,15 +9,30 @@ export const TIERS = ['starter', 'professional', 'enterprise'] as const;
 export const tierSchema = z.enum(TIERS);
 export type Tier = z.infer<typeof tierSchema>;
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 export interface RequestSchemaOptions {
   /** Sandbox mode: a callback may be plain http on loopback, for trying the product out. */
   allowLoopbackHttp: boolean;
+  /**
+   * Where callbacks may go (src/shared/outbound.ts). With it, the host name is resolved too and
+   * the schema must be used with `parseAsync`; without it, only what the URL itself says is checked.
+   */
+  callbacks?: OutboundPolicy;
 }
 
-/** Strict: unknown keys are rejected. `callbackUrl` is https, or http on loopback in sandbox mode. */
+/**
+ * Strict: unknown keys are rejected. `callbackUrl` is https (http only on loopback in sandbox
+ * mode) and never points at this machine, the private network or a metadata endpoint.
+ */
 export function provisionRequestSchema(options: RequestSchemaOptions) {
+  const policy =
+    options.callbacks ??
+    createOutboundPolicy({ allowLoopback: options.allowLoopbackHttp, allowedHosts: [], allowedNetworks: [] });
+  const refuse = (ctx: z.RefinementCtx, problem: string | undefined) => {
+    if (problem) ctx.addIssue({ code: 'custom', message: `refused: ${problem}` });
+  };
+  const callbackUrl = options.callbacks
+    ? z.string().superRefine(async (raw, ctx) => refuse(ctx, await policy.check(raw)))
+    : z.string().superRefine((raw, ctx) => refuse(ctx, policy.checkStatic(raw)));
   return z.strictObject({
     clientId: z
       .string()
@@ -32,16 +48,7 @@ export function provisionRequestSchema(options: RequestSchemaOptions) {
       .refine((s) => s.trim().length > 0, 'must not be blank'),
     orgEmail: z.email().max(254),
     tier: tierSchema,
-    callbackUrl: z
-      .url()
-      .max(2048)
-      .refine((raw) => {
-        const u = new URL(raw);
-        if (u.username || u.password) return false;
-        if (u.protocol === 'https:') return true;
-        return options.allowLoopbackHttp && u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname);
-      }, 'must be an https URL without credentials (http only on loopback in sandbox mode)')
-      .optional(),
+    callbackUrl: callbackUrl.optional(),
   });
 }
 

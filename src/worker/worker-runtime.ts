@@ -1,6 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import { createSealer } from '../shared/crypto.js';
 import { EvictingRedisError } from '../shared/errors.js';
+import { createOutboundPolicy, type OutboundSettings } from '../shared/outbound.js';
 import type { Logger } from '../shared/logger.js';
 import { assertRedisReachable, createRedis, evictionPolicy } from '../shared/redis.js';
 import { createProviderClients, type ProviderClients } from '../providers/provider-clients.js';
@@ -38,6 +39,10 @@ export interface WorkerSettings {
   redisUrl: string;
   queuePrefix: string;
   encryptionKey: Buffer;
+  /** ENCRYPTION_KEYS, newest first: seals with the first, opens with any (default: `encryptionKey`). */
+  encryptionKeys?: Buffer[];
+  /** Where callbacks may be sent (default: nowhere internal, loopback included). */
+  callbacks?: OutboundSettings;
   rollbackOnFailure: 'auto' | 'manual';
   worker: WorkerTuning;
   providers: ProvidersConfig;
@@ -76,7 +81,7 @@ export async function startWorkers(
   }
 
   const queues = createQueues(config.redisUrl, config.queuePrefix);
-  const store = new RunStore(queues.connection, config.queuePrefix);
+  const store = new RunStore(queues.connection, config.queuePrefix, 'worker');
   const budget = config.rateBudgets.enabled
     ? createRateBudget({
         redis: queues.connection,
@@ -93,13 +98,17 @@ export async function startWorkers(
       ...(budget ? { budget } : {}),
     });
   const steps = new Map(STEPS.map((s) => [s.name, s]));
-  const notify = createCallbackNotifier(store, logger);
+  const notify = createCallbackNotifier(
+    store,
+    logger,
+    createOutboundPolicy(config.callbacks ?? { allowLoopback: false, allowedHosts: [], allowedNetworks: [] }),
+  );
   const flow = { stepAttempts: config.worker.stepAttempts, stepBackoffMs: config.worker.stepBackoffMs };
   const timings = {
     pollIntervalMs: config.worker.pollIntervalMs,
     supabaseReadyTimeoutMs: config.worker.supabaseReadyTimeoutMs,
   };
-  const sealer = createSealer(config.encryptionKey);
+  const sealer = createSealer(config.encryptionKeys?.length ? config.encryptionKeys : config.encryptionKey);
   const common = { store, queues, flow, providers: config.providers, timings, clients, sealer, logger, steps };
   const rateLimits = {
     stepDeadlineMs: config.worker.stepDeadlineMs,

@@ -87,6 +87,8 @@ export async function startHarness(
     // Generous: under load the sandbox's Supabase delete drops a real database, which can take seconds.
     PROVIDER_TIMEOUT_MS: '10000',
     SUPABASE_READY_TIMEOUT_MS: '20000',
+    // Tests and the benchmark post many runs with one token; the write limit has its own test.
+    API_WRITE_LIMIT: '100000',
     ...env,
   };
   const config = loadConfig({ roles: ['api', 'worker'], sandbox: SANDBOX_IDENTITY }, configEnv);
@@ -167,7 +169,8 @@ export async function startHarness(
   return h;
 }
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+/** Deletes every key under a test's prefix (never anything else: Redis is shared). */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);

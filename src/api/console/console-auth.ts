@@ -1,16 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../../shared/errors.js';
 import type { ApiToken } from '../api-tokens.js';
-import { createAuthenticator } from '../auth.js';
+import { createAuthenticator, type Principal } from '../auth.js';
 import { paths } from './console-paths.js';
-import {
-  cookies,
-  sameSecret,
-  sha256,
-  SESSION_COOKIE,
-  type ConsoleSession,
-  type ConsoleSessions,
-} from './console-session.js';
+import { cookies, sameSecret, SESSION_COOKIE, type ConsoleSession, type ConsoleSessions } from './console-session.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -27,26 +20,28 @@ declare module 'express-serve-static-core' {
  */
 export function consoleAuth(tokens: ApiToken[], sessions: ConsoleSessions) {
   const authenticate = createAuthenticator(tokens);
-  const roleOfDigest = new Map<string, ApiToken['role']>();
-  for (const t of tokens) if (!roleOfDigest.has(sha256(t.token))) roleOfDigest.set(sha256(t.token), t.role);
+  const principalOfDigest = new Map<string, Principal>();
+  for (const t of tokens) if (!principalOfDigest.has(t.sha256)) principalOfDigest.set(t.sha256, t);
 
   return async (req: Request, res: Response, next: NextFunction) => {
     if (req.headers.authorization) {
-      const role = authenticate(req.headers.authorization);
-      if (!role) return next(new AppError('UNAUTHENTICATED', 'a valid bearer token is required'));
-      req.role = role;
+      const principal = authenticate(req.headers.authorization);
+      if (!principal) return next(new AppError('UNAUTHENTICATED', 'a valid bearer token is required'));
+      req.role = principal.role;
+      req.actor = principal.name;
       return next();
     }
     const id = cookies(req)[SESSION_COOKIE];
     const session = await sessions.get(id);
-    const role = session && roleOfDigest.get(session.tokenDigest);
-    if (!id || !session || !role) {
+    const principal = session && principalOfDigest.get(session.tokenDigest);
+    if (!id || !session || !principal) {
       if (req.method === 'GET' && req.accepts(['html', 'text/event-stream']) === 'html')
         return res.redirect(303, `${paths.signIn}?next=${encodeURIComponent(req.originalUrl)}`);
       return next(new AppError('UNAUTHENTICATED', 'sign in first'));
     }
-    req.role = role;
-    req.consoleSession = { id, session: { ...session, role } };
+    req.role = principal.role;
+    req.actor = principal.name;
+    req.consoleSession = { id, session: { ...session, role: principal.role } };
     next();
   };
 }

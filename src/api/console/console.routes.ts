@@ -119,7 +119,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
       return res.redirect(303, paths.action(run.runId, what));
     if (!actionsFor(run.state).includes(what))
       throw new AppError('INVALID_STATE', `cannot ${ACTION_TEXT[what].label.toLowerCase()} a run that is ${run.state}`);
-    await (what === 'retry' ? retryRun(deps, run.runId) : startRollback(deps, run.runId));
+    await (what === 'retry' ? retryRun(deps, run.runId, req.actor) : startRollback(deps, run.runId, req.actor));
     deps.logger.info({ runId: run.runId, action: what, role: req.role }, 'console action');
     res.redirect(303, `${paths.run(run.runId)}?done=${what}`);
   });

@@ -41,12 +41,13 @@ export function signInRoutes(
     if (!sameOrigin(req) || !session.sameSecret(typeof body._csrf === 'string' ? body._csrf : undefined, csrf))
       return again(403, 'The form was out of date. Sign in again.');
     const token = typeof body.token === 'string' ? body.token.trim() : '';
-    const role = token ? authenticate(`Bearer ${token}`) : undefined;
-    if (!role) return again(401, 'That token is not valid.');
+    const principal = token ? authenticate(`Bearer ${token}`) : undefined;
+    if (!principal) return again(401, 'That token is not valid.');
+    const { role } = principal;
     const { id } = await sessions.create(role, token);
     session.clearConsoleCookie(req, res, session.SIGN_IN_CSRF_COOKIE);
     session.setConsoleCookie(req, res, session.SESSION_COOKIE, id, session.SESSION_MAX_AGE_MS);
-    deps.logger.info({ role }, 'console sign-in');
+    deps.logger.info({ role, by: principal.name }, 'console sign-in');
     res.redirect(303, next);
   });
 
