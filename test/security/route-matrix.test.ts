@@ -1,8 +1,7 @@
 /**
- * Issue 10, "must show" 5 (second half): every route of the API and of Bull Board, writes
- * included, under no token, a wrong token, a viewer's and an admin's. Bull Board's routes are
- * read from Bull Board itself, so a route added by an upgrade is not missed. (The console at
- * /console is not in this tree yet: its routes join this table when it lands.)
+ * Issue 10, "must show" 5 (second half): every route of the API, of Bull Board and of the run
+ * console, writes included, under no token, a wrong token, a viewer's and an admin's. Bull Board's
+ * routes are read from Bull Board itself, so a route added by an upgrade is not missed.
  */
 import { randomBytes } from 'node:crypto';
 import { appRoutes } from '@bull-board/api/dist/routes.js';
@@ -84,5 +83,35 @@ describe('Bull Board, route by role', () => {
     if (read) expect([200, 400, 404]).toContain(got.viewer);
     else expect(got.viewer).toBe(405);
     expect([401, 403, 405]).not.toContain(got.admin);
+  });
+});
+
+describe('the run console, route by role (with a bearer token, as a script would)', () => {
+  // GET /console/events is a server-sent event stream (it never ends): test/console covers who may open it.
+  const routes: [string, string, 'read' | 'write' | 'public'][] = [
+    ['GET', '/console/sign-in', 'public'],
+    ['GET', '/console/runs', 'read'],
+    ['GET', '/console/runs/rows', 'read'],
+    ['GET', '/console/runs/:runId', 'read'],
+    ['GET', '/console/runs/:runId/live', 'read'],
+    ['GET', '/console/runs/:runId/rollback', 'write'],
+    ['POST', '/console/runs/:runId/retry', 'write'],
+    ['POST', '/console/runs/:runId/rollback', 'write'],
+    ['POST', '/console/runs/:runId/teardown', 'write'],
+  ];
+  it.each(routes)('%s %s', async (method, route, kind) => {
+    const path = route.replace(':runId', runId);
+    const got: Record<Who, number> = { none: 0, bad: 0, viewer: 0, admin: 0 };
+    for (const who of WHO) got[who] = await call(who, method, path, method === 'POST' ? {} : undefined);
+    if (kind === 'public') {
+      expect(got).toEqual({ none: 200, bad: 200, viewer: 200, admin: 200 });
+      return;
+    }
+    // Without a valid token: refused, or sent to the sign-in form.
+    expect([401, 303]).toContain(got.none);
+    expect([401, 303]).toContain(got.bad);
+    if (kind === 'read') expect(got.viewer).toBe(200);
+    else expect(got.viewer).toBe(403);
+    expect([401, 403]).not.toContain(got.admin);
   });
 });
