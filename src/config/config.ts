@@ -65,6 +65,7 @@ const base = z.object({
     .optional(),
   RATE_BUDGET_TIME_SCALE: z.coerce.number().positive().max(100).optional(),
   RATE_LIMIT_INLINE_WAIT_MS: z.coerce.number().int().min(0).default(3000),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   SUPABASE_MANAGEMENT_TOKEN: z.string().min(1).optional(),
@@ -100,6 +101,8 @@ export interface Config extends Omit<ApiSettings, 'worker'>, WorkerSettings {
   /** True when the admin token was made up at start (npm start without API_TOKENS). */
   apiTokenGenerated: boolean;
   encryptionKeyGenerated: boolean;
+  /** How long SIGTERM/SIGINT may take before the process exits anyway, naming what did not stop. */
+  shutdownTimeoutMs: number;
   sandbox: {
     port: number;
     host: string;
@@ -236,6 +239,7 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
     apiTokenGenerated,
     encryptionKey,
     encryptionKeyGenerated,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     sandbox: {
       port: env.SANDBOX_PORT,
       host: env.SANDBOX_HOST,
