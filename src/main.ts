@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { loadConfig } from './config/config.js';
 import { PROVIDER_NAMES } from './shared/providers.js';
 import { SANDBOX_IDENTITY } from './sandbox/sandbox-credentials.js';
 import { createLogger } from './shared/logger.js';
 import { runMain } from './shared/process.js';
 import { bindingPort, stopInOrder } from './shared/shutdown.js';
+import { deploymentFingerprint } from './shared/deployment-fingerprint.js';
+import { registerProcess } from './shared/deployment-registry.js';
 import { startApi } from './api/api-server.js';
 import { startWorkers } from './worker/worker-runtime.js';
 import { startConfiguredSandbox } from './sandbox/sandbox-runtime.js';
@@ -27,6 +30,17 @@ await runMain('client-provisioner', async () => {
     ? await bindingPort('SANDBOX_PORT', config.sandbox.port, () => startConfiguredSandbox(config, logger))
     : undefined;
   const api = await bindingPort('PORT', config.port, () => startApi(config, logger));
+  // One deployment per queue prefix: another `npm start` (its own in-memory sandbox) or a
+  // process with another key refuses here, before this one's worker takes any job.
+  const membership = await registerProcess(config.redisUrl, {
+    prefix: config.queuePrefix,
+    role: 'npm start',
+    url: api.url,
+    fingerprint: deploymentFingerprint({
+      ...config,
+      ...(sandbox ? { sandboxInstance: `${sandbox.url} ${randomUUID()}` } : {}),
+    }),
+  });
   const worker = await startWorkers(config, logger);
 
   const lines = [
@@ -53,6 +67,7 @@ await runMain('client-provisioner', async () => {
     [
       { name: 'api', close: () => api.close() },
       { name: 'worker', close: () => worker.close() },
+      { name: 'registration', close: () => membership.leave() },
       ...(sandbox ? [{ name: 'sandbox', close: () => sandbox.close() }] : []),
     ],
     config.shutdownTimeoutMs,
