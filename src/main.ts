@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { loadConfig } from './config/config.js';
 import { PROVIDER_NAMES } from './shared/providers.js';
 import { SANDBOX_IDENTITY } from './sandbox/sandbox-credentials.js';
 import { createLogger } from './shared/logger.js';
 import { runMain } from './shared/process.js';
+import { bindingPort, stopInOrder } from './shared/shutdown.js';
+import { deploymentFingerprint } from './shared/deployment-fingerprint.js';
+import { registerProcess } from './shared/deployment-registry.js';
 import { startApi } from './api/api-server.js';
 import { startWorkers } from './worker/worker-runtime.js';
 import { startConfiguredSandbox } from './sandbox/sandbox-runtime.js';
@@ -20,9 +24,24 @@ await runMain('client-provisioner', async () => {
   });
   const logger = createLogger(config.logLevel, 'provisioner');
   const emulated = PROVIDER_NAMES.filter((p) => config.providers[p].mode === 'sandbox');
-  const sandbox = emulated.length ? await startConfiguredSandbox(config, logger) : undefined;
+  // Every port is bound before any worker starts: a port in use stops the start-up with
+  // one line, before a job has been taken.
+  const sandbox = emulated.length
+    ? await bindingPort('SANDBOX_PORT', config.sandbox.port, () => startConfiguredSandbox(config, logger))
+    : undefined;
+  const api = await bindingPort('PORT', config.port, () => startApi(config, logger));
+  // One deployment per queue prefix: another `npm start` (its own in-memory sandbox) or a
+  // process with another key refuses here, before this one's worker takes any job.
+  const membership = await registerProcess(config.redisUrl, {
+    prefix: config.queuePrefix,
+    role: 'npm start',
+    url: api.url,
+    fingerprint: deploymentFingerprint({
+      ...config,
+      ...(sandbox ? { sandboxInstance: `${sandbox.url} ${randomUUID()}` } : {}),
+    }),
+  });
   const worker = await startWorkers(config, logger);
-  const api = await startApi(config, logger);
 
   const lines = [
     '',
@@ -45,11 +64,13 @@ await runMain('client-provisioner', async () => {
   ];
   process.stdout.write(lines.filter((l) => l !== undefined).join('\n') + '\n');
 
-  return {
-    async close() {
-      await api.close();
-      await worker.close();
-      await sandbox?.close();
-    },
-  };
+  return stopInOrder(
+    [
+      { name: 'api', close: () => api.close() },
+      { name: 'worker', close: () => worker.close() },
+      { name: 'registration', close: () => membership.leave() },
+      ...(sandbox ? [{ name: 'sandbox', close: () => sandbox.close() }] : []),
+    ],
+    config.shutdownTimeoutMs,
+  );
 });

@@ -21,8 +21,8 @@ export async function startApi(config: ApiSettings, logger: Logger, host = '0.0.
   const events = new RunEventHub(config.redisUrl, config.queuePrefix);
   const app = createApp({ config, queues, store, logger, events });
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, host, () => resolve(s));
-    s.once('error', reject);
+    // Express 5 calls back with the error too (EADDRINUSE), not only on success.
+    const s = app.listen(config.port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   answerMalformedRequests(server);
   const { port } = server.address() as AddressInfo;

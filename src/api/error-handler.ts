@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
 import { isAppError, type ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { isRedisUnavailable } from '../shared/redis.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 400,
@@ -55,5 +56,7 @@ export function classify(err: unknown): { status: number; code: string; message:
     return { status: 415, code: 'VALIDATION_FAILED', message: 'unsupported body encoding' };
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
     return { status: e.status, code: 'VALIDATION_FAILED', message: 'bad request' };
+  if (isRedisUnavailable(err))
+    return { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'Redis is not reachable right now; try again shortly' };
   return { status: 500, code: 'INTERNAL', message: 'internal error' };
 }

@@ -71,6 +71,7 @@ const base = z.object({
     .optional(),
   RATE_BUDGET_TIME_SCALE: z.coerce.number().positive().max(100).optional(),
   RATE_LIMIT_INLINE_WAIT_MS: z.coerce.number().int().min(0).default(3000),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   SUPABASE_MANAGEMENT_TOKEN: z.string().min(1).optional(),
@@ -108,6 +109,8 @@ export interface Config extends Omit<ApiSettings, 'worker'>, WorkerSettings {
   encryptionKeyGenerated: boolean;
   /** ENCRYPTION_KEYS (or ENCRYPTION_KEY alone), newest first; `encryptionKey` is the first. */
   encryptionKeys: Buffer[];
+  /** How long SIGTERM/SIGINT may take before the process exits anyway, naming what did not stop. */
+  shutdownTimeoutMs: number;
   sandbox: {
     port: number;
     host: string;
@@ -268,6 +271,7 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
     encryptionKeyGenerated,
     writeLimit: { points: env.API_WRITE_LIMIT, windowSeconds: env.API_WRITE_WINDOW_S },
     callbacks: { allowLoopback: providersMode === 'sandbox', allowedHosts, allowedNetworks },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     sandbox: {
       port: env.SANDBOX_PORT,
       host: env.SANDBOX_HOST,

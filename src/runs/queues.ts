@@ -21,6 +21,10 @@ export function createQueues(redisUrl: string, prefix: string): Queues {
   const provision = new Queue(PROVISION_QUEUE, { connection, prefix });
   const rollback = new Queue(ROLLBACK_QUEUE, { connection, prefix });
   const flows = new FlowProducer({ connection, prefix });
+  // Their errors are the connection's (surfaced as above); without a listener BullMQ prints each one.
+  provision.on('error', () => undefined);
+  rollback.on('error', () => undefined);
+  flows.on('error', () => undefined);
   return {
     connection,
     provision,

@@ -1,12 +1,13 @@
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../shared/logger.js';
 import { runMain } from '../shared/process.js';
+import { bindingPort, stopInOrder } from '../shared/shutdown.js';
 import { startConfiguredSandbox } from './sandbox-runtime.js';
 
 await runMain('sandbox', async () => {
   const config = loadConfig({ roles: ['sandbox'] });
   const logger = createLogger(config.logLevel, 'sandbox');
-  const sandbox = await startConfiguredSandbox(config, logger);
+  const sandbox = await bindingPort('SANDBOX_PORT', config.sandbox.port, () => startConfiguredSandbox(config, logger));
   logger.info(
     {
       url: sandbox.url,
@@ -17,5 +18,5 @@ await runMain('sandbox', async () => {
     },
     'sandbox listening',
   );
-  return sandbox;
+  return stopInOrder([{ name: 'sandbox', close: () => sandbox.close() }], config.shutdownTimeoutMs);
 });

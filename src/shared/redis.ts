@@ -46,3 +46,15 @@ export async function evictionPolicy(redis: Redis): Promise<string> {
   const info = await redis.info('memory');
   return /maxmemory_policy:(\S+)/.exec(info)?.[1] ?? 'unknown';
 }
+
+/**
+ * Whether an error means Redis cannot be reached right now (down, restarting, connection
+ * dropped): the API answers 503 for those, not 500, and the caller may try again shortly.
+ */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'MaxRetriesPerRequestError') return true;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|Stream isn't writeable|LOADING|Reached the max retries/i.test(
+    err.message,
+  );
+}

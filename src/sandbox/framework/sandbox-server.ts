@@ -85,8 +85,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   app.use(express.raw({ type: () => true, limit: '5mb' }));
 
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port, host, () => resolve(s));
-    s.once('error', reject);
+    // Express 5 calls back with the error too (EADDRINUSE), not only on success.
+    const s = app.listen(options.port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
