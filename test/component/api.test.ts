@@ -13,10 +13,13 @@ afterAll(async () => {
 
 /**
  * Every key under the harness's queue prefix (jobs, runs, client claims), but each queue's `meta`,
- * which BullMQ writes on its own once the API's queues connect.
+ * which BullMQ writes on its own once the API's queues connect, and the token's write counter,
+ * which counts every write a token makes, refused or not (that is its job).
  */
 async function storedKeys(): Promise<string[]> {
-  return (await h.redis.keys(`${h.prefix}:*`)).filter((k) => !k.endsWith(':meta')).sort();
+  return (await h.redis.keys(`${h.prefix}:*`))
+    .filter((k) => !k.endsWith(':meta') && !k.includes(':write-limit:'))
+    .sort();
 }
 
 /** Runs `act` (which must be refused) and checks that it left nothing in Redis: no job, no run, no claim. */

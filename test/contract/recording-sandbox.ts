@@ -30,7 +30,8 @@ export interface RecordingSandbox {
   close(): Promise<void>;
 }
 
-const TIMEOUT_MS = 5000;
+// Generous: a loaded machine (the sandbox drops a real database on delete) is not a failure.
+const TIMEOUT_MS = 15_000;
 export const CREDENTIAL_HEADERS: Record<ProviderName, Record<string, string>> = {
   supabase: { authorization: `Bearer ${SANDBOX_CREDENTIALS.supabase}` },
   github: { authorization: `token ${SANDBOX_CREDENTIALS.github}` },

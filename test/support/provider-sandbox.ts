@@ -33,7 +33,7 @@ export async function startProviderSandbox(
   });
   // Generous, as in the harness: under load the Supabase delete drops a real database, which can take seconds.
   // A test of the timeout itself builds its client with a short one.
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? 15_000;
   const configWith = (env: Record<string, string>) =>
     loadConfig(
       { roles: ['worker'], generateMissingSecrets: true, sandbox: SANDBOX_IDENTITY },
