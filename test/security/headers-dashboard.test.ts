@@ -120,7 +120,11 @@ describe('the dashboard asks nothing of other origins', () => {
         page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
         page.on('pageerror', (e) => problems.push(e.message));
         await page.goto(`${app.url}${jobPage}`);
-        await page.getByText('supabase', { exact: true }).first().waitFor();
+        // Jobs are named by step and client (`supabase · acme`).
+        await page
+          .getByText(/^supabase · /)
+          .first()
+          .waitFor();
         await page.waitForLoadState('networkidle');
         expect(requests.filter((u) => !u.startsWith(app.url))).toEqual([]);
         expect(requests.length).toBeGreaterThan(5);
