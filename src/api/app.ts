@@ -9,6 +9,7 @@ import type { ApiToken } from './api-tokens.js';
 import { createAuthenticator, requireAuth } from './auth.js';
 import { dashboard, DASHBOARD_PATH } from './dashboard.js';
 import { errorHandler } from './error-handler.js';
+import { metricsRoutes } from './metrics.routes.js';
 import { provisioningRoutes } from './provisioning.routes.js';
 
 /** What the API needs of the configuration. */
@@ -18,6 +19,8 @@ export interface ApiSettings {
   queuePrefix: string;
   providersMode: ProviderMode;
   apiTokens: ApiToken[];
+  /** METRICS_TOKEN: opens /metrics only, for a scraper. */
+  metricsToken?: string;
   /** How step jobs are enqueued (a retry from the API builds a flow too). */
   worker: FlowOptions;
 }
@@ -47,6 +50,7 @@ export function createApp({ config, queues, store, logger }: AppDeps): Express {
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'redis unreachable' });
   });
 
+  app.use(metricsRoutes({ authenticate, queues, metricsToken: config.metricsToken }));
   app.use(DASHBOARD_PATH, requireAuth(authenticate, 'client-provisioner dashboard'), dashboard(queues));
 
   app.use(

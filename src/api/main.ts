@@ -5,7 +5,7 @@ import { startApi } from './api-server.js';
 
 await runMain('api', async () => {
   const config = loadConfig({ roles: ['api'] });
-  const logger = createLogger(config.logLevel, 'api');
+  const logger = createLogger(config.logLevel, 'api', config.logFormat);
   const api = await startApi(config, logger);
   logger.info({ url: api.url }, 'api listening');
   return api;

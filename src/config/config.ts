@@ -47,6 +47,11 @@ const base = z.object({
   POLL_INTERVAL_MS: positiveInt.default(2000),
   STEP_DEADLINE_MS: positiveInt.default(1_800_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  CALLBACK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  CALLBACK_ATTEMPTS: positiveInt.max(50).default(10),
+  CALLBACK_BACKOFF_MS: positiveInt.default(5000),
 
   SUPABASE_MANAGEMENT_TOKEN: z.string().min(1).optional(),
   SUPABASE_ORG_ID: z.string().min(1).optional(),
@@ -78,9 +83,13 @@ type Env = z.infer<typeof base>;
 export interface Config extends Omit<ApiSettings, 'worker'>, WorkerSettings {
   databaseUrl: string;
   logLevel: Env['LOG_LEVEL'];
+  /** LOG_FORMAT when set; each entry point picks its own default (npm start: pretty). */
+  logFormat?: Env['LOG_FORMAT'];
   /** True when the admin token was made up at start (npm start without API_TOKENS). */
   apiTokenGenerated: boolean;
   encryptionKeyGenerated: boolean;
+  /** True when CALLBACK_SECRET was made up at start (npm start): printed once. */
+  callbackSecretGenerated: boolean;
   sandbox: { port: number; host: string; url: string; timeScale: number; rateLimits: boolean };
   providers: ProvidersConfig;
 }
@@ -99,7 +108,7 @@ export interface SandboxIdentity {
 export interface LoadOptions {
   /** Which processes run here: each adds what it needs to the required keys. */
   roles: Role[];
-  /** npm start: make up an admin token and an encryption key when none is given. */
+  /** npm start: make up an admin token, an encryption key and a callback secret when none is given. */
   generateMissingSecrets?: boolean;
   /** The sandbox's credentials and names, for the providers it emulates. */
   sandbox?: SandboxIdentity;
@@ -186,6 +195,10 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
     }
   }
 
+  let callbackSecret = env.CALLBACK_SECRET;
+  const callbackSecretGenerated = !callbackSecret && roles.has('worker') && Boolean(options.generateMissingSecrets);
+  if (callbackSecretGenerated) callbackSecret = randomBytes(24).toString('base64url');
+
   if (problems.length) throw new ConfigError(problems);
 
   const sandboxUrl = (env.SANDBOX_URL ?? `http://127.0.0.1:${env.SANDBOX_PORT}`).replace(/\/+$/, '');
@@ -202,12 +215,16 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
     databaseUrl: env.DATABASE_URL,
     queuePrefix: env.QUEUE_PREFIX,
     logLevel: env.LOG_LEVEL,
+    ...(env.LOG_FORMAT ? { logFormat: env.LOG_FORMAT } : {}),
     providersMode,
     rollbackOnFailure: env.ROLLBACK_ON_FAILURE,
     apiTokens,
     apiTokenGenerated,
+    metricsToken: env.METRICS_TOKEN,
     encryptionKey,
     encryptionKeyGenerated,
+    callbacks: { secret: callbackSecret, attempts: env.CALLBACK_ATTEMPTS, backoffMs: env.CALLBACK_BACKOFF_MS },
+    callbackSecretGenerated,
     sandbox: {
       port: env.SANDBOX_PORT,
       host: env.SANDBOX_HOST,

@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import type { GithubConfig } from './provider-config.js';
 import { AppError, isAppError } from '../shared/errors.js';
+import { recordProviderRequest } from '../shared/metrics.js';
 import { errorForStatus, errorForTransport, nullIfNotFound, type ProviderIdentity } from './provider-errors.js';
 
 /**
@@ -70,6 +71,14 @@ export class GithubClient {
     });
     this.octokit.hook.before('request', (options) => {
       options.headers['x-github-api-version'] = '2022-11-28';
+    });
+    // Every request counted once, by our operation name (passed along by `call`) and its status.
+    const operation = (o: { request: Record<string, unknown> }) =>
+      typeof o.request.operation === 'string' ? o.request.operation : 'unknown';
+    this.octokit.hook.after('request', (res, o) => recordProviderRequest('github', operation(o), res.status));
+    this.octokit.hook.error('request', (e, o) => {
+      recordProviderRequest('github', operation(o), 'status' in e && typeof e.status === 'number' ? e.status : 'error');
+      throw e;
     });
   }
 
@@ -158,11 +167,11 @@ export class GithubClient {
   private async call<T>(
     operation: string,
     signal: AbortSignal | undefined,
-    fn: (request: { signal: AbortSignal }) => Promise<T>,
+    fn: (request: { signal: AbortSignal; operation: string }) => Promise<T>,
   ): Promise<T> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
-      return await fn({ signal: signal ? AbortSignal.any([timeout, signal]) : timeout });
+      return await fn({ signal: signal ? AbortSignal.any([timeout, signal]) : timeout, operation });
     } catch (e) {
       throw this.toAppError(operation, e);
     }

@@ -1,3 +1,4 @@
+import { recordProviderRequest } from '../shared/metrics.js';
 import { badResponse, errorForStatus, errorForTransport, type ProviderIdentity } from './provider-errors.js';
 
 /**
@@ -69,8 +70,10 @@ export class HttpClient {
       });
       text = await res.text();
     } catch (cause) {
+      recordProviderRequest(o.provider, req.operation, 'error');
       throw errorForTransport(o, req.operation, cause, o.timeoutMs);
     }
+    recordProviderRequest(o.provider, req.operation, res.status);
     const body = parseBody(text);
     const accepted = req.accept?.(res.status) ?? (res.status >= 200 && res.status < 300);
     if (!accepted) {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
 import type { ProvisionRequest } from '../shared/provision-request.js';
+import type { CallbackAttempt } from './callback-attempt.js';
 import type { CompensationRecord, RunError, RunRecord, RunState } from './run.types.js';
 
 /**
@@ -36,6 +37,14 @@ for s in string.gmatch(ARGV[1], '[^,]+') do
   end
 end
 return {0, st, 0}
+`;
+
+/** Appends to the run's callback attempts (`cb:<n>` fields), only while the run exists. */
+const ADD_CALLBACK = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local n = redis.call('HINCRBY', KEYS[1], 'callbackAttempts', 1)
+redis.call('HSET', KEYS[1], 'cb:' .. n, ARGV[1])
+return n
 `;
 
 export type ClaimResult = { kind: 'created' | 'in_flight' | 'provisioned' | 'needs_attention'; runId: string };
@@ -130,6 +139,10 @@ export class RunStore {
     await this.redis.hdel(this.runKey(runId), ...STEP_NAMES.map((s) => `comp:${s}`));
   }
 
+  async addCallbackAttempt(runId: string, attempt: CallbackAttempt): Promise<void> {
+    await this.redis.eval(ADD_CALLBACK, 1, this.runKey(runId), JSON.stringify(attempt));
+  }
+
   async get(runId: string): Promise<RunRecord | undefined> {
     const h = await this.redis.hgetall(this.runKey(runId));
     return h.runId ? toRecord(h) : undefined;
@@ -153,6 +166,11 @@ function toRecord(h: Record<string, string>): RunRecord {
     const comp = h[`comp:${step}`];
     if (comp) compensations[step] = JSON.parse(comp) as CompensationRecord;
   }
+  const callbacks: CallbackAttempt[] = [];
+  for (let n = 1; n <= Number(h.callbackAttempts ?? 0); n++) {
+    const attempt = h[`cb:${n}`];
+    if (attempt) callbacks.push(JSON.parse(attempt) as CallbackAttempt);
+  }
   return {
     runId: h.runId!,
     clientId: h.clientId!,
@@ -168,5 +186,6 @@ function toRecord(h: Record<string, string>): RunRecord {
     stepJobs,
     rollbacks: Number(h.rollbacks ?? 0),
     compensations,
+    callbacks,
   };
 }

@@ -1,37 +1,12 @@
 import type { Job } from 'bullmq';
-import { decodeReason, type ErrorView } from '../shared/errors.js';
+import { decodeReason } from '../shared/errors.js';
 import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
-import type { Resources } from '../steps/step.types.js';
 import { stepJob } from './run-commands.js';
 import type { Queues } from './queues.js';
-import type { RunError, RunRecord, RunState, StepJobData, StepJobResult, StepState } from './run.types.js';
+import type { RunView, StepView } from './run-view.schema.js';
+import type { RunRecord, StepJobData, StepJobResult, StepState } from './run.types.js';
 
-export interface StepView {
-  name: StepName;
-  state: StepState;
-  attempts: number;
-  startedAt?: string;
-  finishedAt?: string;
-  error?: ErrorView;
-  compensation?: { outcome?: string; attempts: number; error?: ErrorView; left?: Resources };
-}
-
-export interface RunView {
-  runId: string;
-  clientId: string;
-  state: RunState;
-  createdAt: string;
-  updatedAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  error?: RunError;
-  generation: number;
-  /** Non-secret resources, keyed by step name. */
-  resources: Partial<Record<StepName, Resources>>;
-  /** In rollback_failed: exactly what is still left at the providers. */
-  leftResources?: Partial<Record<StepName, Resources>>;
-  steps: StepView[];
-}
+export type { RunView, StepView } from './run-view.schema.js';
 
 /** The run as operators see it: the run record joined with its step jobs. Never a secret. */
 export async function viewRun(queues: Queues, run: RunRecord): Promise<RunView> {
@@ -69,6 +44,7 @@ export async function viewRun(queues: Queues, run: RunRecord): Promise<RunView> 
     resources,
     ...(run.state === 'rollback_failed' ? { leftResources: left } : {}),
     steps,
+    callbacks: run.callbacks,
   };
 }
 

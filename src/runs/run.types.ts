@@ -1,4 +1,5 @@
 import type { ErrorView } from '../shared/errors.js';
+import type { CallbackAttempt } from './callback-attempt.js';
 import type { ProvisionRequest } from '../shared/provision-request.js';
 import type { Resources, StepName } from '../steps/step.types.js';
 
@@ -58,6 +59,8 @@ export interface RunRecord {
   stepJobs: Partial<Record<StepName, string>>;
   rollbacks: number;
   compensations: Partial<Record<StepName, CompensationRecord>>;
+  /** Delivery attempts of the completion callback, oldest first. */
+  callbacks: CallbackAttempt[];
 }
 
 /** Data of a step job: ids only, and what the step recorded (secrets sealed). */
@@ -82,6 +85,13 @@ export interface FinalizeJobData {
 export interface RollbackJobData {
   runId: string;
   rollback: number;
+}
+
+/** A completion callback to send: the body is fixed when the run became final, so every attempt sends the same bytes. */
+export interface CallbackJobData {
+  runId: string;
+  state: RunState;
+  body: string;
 }
 
 /** What a step job returns: the same as it recorded, sealed. */

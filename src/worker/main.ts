@@ -6,6 +6,6 @@ import { startWorkers } from './worker-runtime.js';
 
 await runMain('worker', async () => {
   const config = loadConfig({ roles: ['worker'], sandbox: SANDBOX_IDENTITY });
-  const logger = createLogger(config.logLevel, 'worker');
+  const logger = createLogger(config.logLevel, 'worker', config.logFormat);
   return startWorkers(config, logger);
 });

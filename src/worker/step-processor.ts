@@ -1,5 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { AppError, encodeReason, isAppError, RetryableStepError } from '../shared/errors.js';
+import { recordStepDuration } from '../shared/metrics.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { StepJobData, StepJobResult } from '../runs/run.types.js';
 import type { StepDefinition } from '../steps/step.types.js';
@@ -22,7 +23,21 @@ export async function processStep(
 ): Promise<StepJobResult> {
   const { runId, step: name } = job.data;
   const step = deps.steps.get(name);
-  const log = deps.logger.child({ runId, step: name, jobId: job.id, attempt: job.attemptsStarted });
+  const log = deps.logger.child({
+    runId,
+    clientId: job.data.request.clientId,
+    step: name,
+    jobId: job.id,
+    attempt: job.attemptsStarted,
+  });
+  let startedAt: number | undefined;
+  /** The step's own time, once it got past its checks: measured, and logged with how it ended. */
+  const finished = () => {
+    if (startedAt === undefined) return {};
+    const durationMs = Math.round(performance.now() - startedAt);
+    recordStepDuration(name, durationMs / 1000);
+    return { durationMs };
+  };
   try {
     if (!step) throw new AppError('INTERNAL', `unknown step ${name}`);
     const failedDeps = Object.keys(await job.getIgnoredChildrenFailures());
@@ -37,11 +52,12 @@ export async function processStep(
     if (!job.data.resources)
       await job.updateData({ ...job.data, resources: {}, startedAt: job.data.startedAt ?? new Date().toISOString() });
 
-    log.info('step started');
+    log.info({ event: 'started' }, 'step started');
+    startedAt = performance.now();
     const ctx = createStepContext(deps, run, job, signal);
     const result = await step.execute(ctx);
     await ctx.record({ resources: result.resources, ...(result.secrets ? { secrets: result.secrets } : {}) });
-    log.info({ outcome: result.outcome }, 'step finished');
+    log.info({ event: result.outcome === 'skipped' ? 'skipped' : 'succeeded', ...finished() }, 'step finished');
     return {
       outcome: result.outcome,
       resources: job.data.resources ?? result.resources,
@@ -51,7 +67,8 @@ export async function processStep(
     const err = isAppError(e)
       ? e
       : new AppError('INTERNAL', e instanceof Error ? e.message : String(e), { retryable: true });
-    log.warn({ code: err.code, retryable: err.retryable }, `step failed: ${err.message}`);
+    const event = err.retryable && job.attemptsStarted < (job.opts.attempts ?? 1) ? 'retrying' : 'failed';
+    log.warn({ event, code: err.code, retryable: err.retryable, ...finished() }, `step failed: ${err.message}`);
     if (!err.retryable) throw new UnrecoverableError(encodeReason(err));
     throw new RetryableStepError(encodeReason(err), err.retryAfterMs);
   }

@@ -2,16 +2,17 @@ import { Worker, type Job } from 'bullmq';
 import { createSealer } from '../shared/crypto.js';
 import { EvictingRedisError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { metricsSink, recordingTo } from '../shared/metrics.js';
 import { assertRedisReachable, createRedis, evictionPolicy } from '../shared/redis.js';
 import { createProviderClients, type ProviderClients } from '../providers/provider-clients.js';
 import type { ProvidersConfig } from '../providers/provider-config.js';
-import { createQueues, PROVISION_QUEUE, ROLLBACK_QUEUE } from '../runs/queues.js';
+import { CALLBACK_QUEUE, createQueues, PROVISION_QUEUE, ROLLBACK_QUEUE } from '../runs/queues.js';
 import { RunStore } from '../runs/run-store.js';
-import type { FinalizeJobData, RollbackJobData, StepJobData } from '../runs/run.types.js';
+import type { CallbackJobData, FinalizeJobData, RollbackJobData, StepJobData } from '../runs/run.types.js';
 import { processRollback } from '../rollback/rollback.processor.js';
 import { assertGraphIsForest } from '../steps/step-graph.js';
 import { STEPS } from '../steps/step-table.js';
-import { createCallbackNotifier } from './callback-notifier.js';
+import { enqueueCallback, processCallback, type CallbackSettings } from './callbacks.js';
 import { processFinalize } from './finalize.js';
 import { processStep, providerBackoff } from './step-processor.js';
 
@@ -37,6 +38,7 @@ export interface WorkerSettings {
   queuePrefix: string;
   encryptionKey: Buffer;
   rollbackOnFailure: 'auto' | 'manual';
+  callbacks: CallbackSettings;
   worker: WorkerTuning;
   providers: ProvidersConfig;
 }
@@ -66,7 +68,11 @@ export async function startWorkers(
   const clients =
     overrides.clients ?? createProviderClients(config.providers, { timeoutMs: config.worker.providerTimeoutMs });
   const steps = new Map(STEPS.map((s) => [s.name, s]));
-  const notify = createCallbackNotifier(store, logger);
+  const callbackDeps = { store, queues, settings: config.callbacks, logger };
+  const notify = (runId: string) => enqueueCallback(callbackDeps, runId);
+  if (!config.callbacks.secret) logger.warn('CALLBACK_SECRET is not set: runs with a callbackUrl get no callback');
+  // What a job measures goes to Redis, where the API reads it for /metrics.
+  const metrics = metricsSink(queues.connection, config.queuePrefix);
   const flow = { stepAttempts: config.worker.stepAttempts, stepBackoffMs: config.worker.stepBackoffMs };
   const timings = {
     pollIntervalMs: config.worker.pollIntervalMs,
@@ -84,13 +90,14 @@ export async function startWorkers(
 
   const provision = new Worker(
     PROVISION_QUEUE,
-    async (job: Job, _token?: string, signal?: AbortSignal) =>
+    recordingTo(metrics, async (job: Job, _token?: string, signal?: AbortSignal) =>
       job.name === 'finalize'
         ? processFinalize(
             { ...common, rollbackOnFailure: config.rollbackOnFailure, notify },
             job as Job<FinalizeJobData>,
           )
         : processStep(common, job as Job<StepJobData>, signal),
+    ),
     {
       ...workerOptions,
       concurrency: config.worker.concurrency,
@@ -99,7 +106,7 @@ export async function startWorkers(
   );
   const rollback = new Worker(
     ROLLBACK_QUEUE,
-    async (job: Job, _token?: string, signal?: AbortSignal) =>
+    recordingTo(metrics, async (job: Job, _token?: string, signal?: AbortSignal) =>
       processRollback(
         {
           ...common,
@@ -113,9 +120,15 @@ export async function startWorkers(
         job as Job<RollbackJobData>,
         signal,
       ),
+    ),
     { ...workerOptions, concurrency: Math.max(2, Math.ceil(config.worker.concurrency / 4)) },
   );
-  for (const w of [provision, rollback]) {
+  const callback = new Worker(
+    CALLBACK_QUEUE,
+    async (job: Job) => processCallback(callbackDeps, job as Job<CallbackJobData>),
+    { ...workerOptions, concurrency: 4 },
+  );
+  for (const w of [provision, rollback, callback]) {
     w.on('error', (err) => logger.error({ err: err.message, queue: w.name }, 'worker error'));
     w.on('failed', (job, err) =>
       logger.warn(
@@ -133,7 +146,7 @@ export async function startWorkers(
 
   return {
     async close() {
-      await Promise.allSettled([provision.close(), rollback.close()]);
+      await Promise.allSettled([provision.close(), rollback.close(), callback.close()]);
       await queues.close();
       connection.disconnect();
     },
