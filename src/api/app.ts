@@ -5,6 +5,7 @@ import type { ProviderMode } from '../shared/providers.js';
 import type { FlowOptions } from '../runs/flow-builder.js';
 import type { Queues } from '../runs/queues.js';
 import type { RunStore } from '../runs/run-store.js';
+import { apiDocsRoutes } from './api-docs.routes.js';
 import type { ApiToken } from './api-tokens.js';
 import { createAuthenticator, requireAuth } from './auth.js';
 import { dashboard, DASHBOARD_PATH } from './dashboard.js';
@@ -53,6 +54,7 @@ export function createApp({ config, queues, store, logger }: AppDeps): Express {
   app.use(metricsRoutes({ authenticate, queues, metricsToken: config.metricsToken }));
   app.use(DASHBOARD_PATH, requireAuth(authenticate, 'client-provisioner dashboard'), dashboard(queues));
 
+  app.use(apiDocsRoutes({ allowLoopbackCallbacks: config.providersMode === 'sandbox' }));
   app.use(
     '/api',
     requireAuth(authenticate),

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
 import { isAppError, type ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import type { ErrorBody } from './api.schemas.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 400,
@@ -22,11 +23,11 @@ export function errorHandler(logger: Logger) {
     const { status, code, message, details } = classify(err);
     if (status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) return;
-    res.status(status).json({ error: { code, message, ...(details ? { details } : {}) } });
+    res.status(status).json({ error: { code, message, ...(details ? { details } : {}) } } satisfies ErrorBody);
   };
 }
 
-function classify(err: unknown): { status: number; code: string; message: string; details?: unknown } {
+function classify(err: unknown): { status: number; code: string; message: string; details?: Record<string, unknown> } {
   if (err instanceof ZodError) {
     const fields = err.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
     return {
