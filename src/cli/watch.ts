@@ -60,5 +60,5 @@ export async function watchRuns(
  * its duration only once it has finished, so it changes with its state, attempts or error.
  */
 function changes(run: RunView): [string, string][] {
-  return [['run', `run        ${run.state}`], ...run.steps.map((s): [string, string] => [s.name, stepLine(s)])];
+  return [...run.steps.map((s): [string, string] => [s.name, stepLine(s)]), ['run', `run        ${run.state}`]];
 }

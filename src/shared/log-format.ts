@@ -8,9 +8,9 @@
  * reads `14:02:07  WARN  message  key=value …`. JSON stays the format everywhere else.
  */
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
-/** pino's own fields, and those a step line already shows in its columns. */
-const SHOWN = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'runId', 'clientId', 'step', 'event']);
-const STEP_COLUMNS = new Set(['attempt', 'durationMs', 'jobId', 'outcome', 'code', 'retryable']);
+/** pino's own fields and the columns every line shows; a step line also shows (or drops) these. */
+const SHOWN = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'runId', 'clientId']);
+const STEP_COLUMNS = new Set(['step', 'event', 'attempt', 'durationMs', 'jobId', 'rollback', 'code', 'retryable']);
 
 export function prettyStream(out: { write(text: string): unknown } = process.stdout) {
   return { write: (line: string) => void out.write(`${formatLogLine(line)}\n`) };
@@ -34,7 +34,7 @@ export function formatLogLine(line: string): string {
   if (stepLine) {
     cols.push(
       String(o.step).padEnd(9),
-      String(o.event).padEnd(10),
+      String(o.event).padEnd(11),
       o.attempt === undefined ? '' : `#${text(o.attempt)}`,
     );
     if (typeof o.durationMs === 'number') cols.push(`${o.durationMs} ms`);
