@@ -24,6 +24,8 @@ export async function processFinalize(deps: FinalizeDeps, job: Job<FinalizeJobDa
   const { runId } = job.data;
   const run = await deps.store.get(runId);
   if (!run) return { state: 'missing' };
+  // An older generation's finalize retried late, after a retry of the run: the run has moved on.
+  if (job.data.generation !== run.generation) return { state: run.state };
   const log = deps.logger.child({ runId, clientId: run.clientId, jobId: job.id });
   // A retry of this job after a crash between the writes below: finish what was left.
   if (run.state === 'rolling_back') {
