@@ -6,6 +6,7 @@
 //   worker → rollback (the runtime wires the rollback processor), runs, steps, providers, shared
 //   rollback → runs, steps, providers, shared (a peer of the worker's processors, not below them)
 //   sandbox → shared only; nothing but entry points imports the sandbox
+//   cli → shared, and the API's answer types (type-only): it talks HTTP to the API
 const ENTRY = '^src/(main\\.ts|[^/]+/main\\.ts)$';
 const layer = (name, from, allowed, comment) => ({
   name,
@@ -55,6 +56,20 @@ module.exports = {
       ['sandbox', 'shared'],
       'the sandbox is a stand-in for the providers: it knows nothing of the product but src/shared.',
     ),
+    {
+      name: 'cli-talks-http-only',
+      comment:
+        "the CLI (src/cli) reaches the product over HTTP only: it may use src/shared and read the API's answer types, never run server code.",
+      severity: 'error',
+      from: { path: '^src/cli/' },
+      to: { path: '^src/', pathNot: '^src/(cli|shared)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'nothing-imports-the-cli',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/cli/' },
+      to: { path: '^src/cli/' },
+    },
     {
       name: 'config-is-read-by-entry-points',
       comment: 'only entry points read the configuration; they pass values down.',

@@ -18,7 +18,7 @@ import { startHarness } from '../test/support/harness.js';
 const KILLS = Number(process.env.BENCH_KILLS ?? 3);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const lockEnv = Object.fromEntries(
-  ['LOCK_DURATION_MS', 'STALLED_INTERVAL_MS'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+  ['LOCK_DURATION_MS', 'STALLED_INTERVAL_MS'].flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])),
 );
 
 // Realistic Supabase (90-180 s to healthy), scaled so the step waits 18-36 s: long enough to be killed in.

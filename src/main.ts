@@ -13,8 +13,9 @@ import { startConfiguredSandbox } from './sandbox/sandbox-runtime.js';
 
 /**
  * `npm start`: sandbox, worker and API in one process, to try the product on one
- * machine. Without API_TOKENS it makes an admin token and prints it once; without
- * ENCRYPTION_KEY it makes one for this process only.
+ * machine. Without API_TOKENS it makes an admin token and prints it once, likewise a
+ * CALLBACK_SECRET; without ENCRYPTION_KEY it makes one for this process only. Logs are
+ * readable lines unless LOG_FORMAT=json.
  */
 await runMain('client-provisioner', async () => {
   const config = loadConfig({
@@ -22,7 +23,7 @@ await runMain('client-provisioner', async () => {
     generateMissingSecrets: true,
     sandbox: SANDBOX_IDENTITY,
   });
-  const logger = createLogger(config.logLevel, 'provisioner');
+  const logger = createLogger(config.logLevel, 'provisioner', config.logFormat ?? 'pretty');
   const emulated = PROVIDER_NAMES.filter((p) => config.providers[p].mode === 'sandbox');
   // Every port is bound before any worker starts: a port in use stops the start-up with
   // one line, before a job has been taken.
@@ -48,18 +49,25 @@ await runMain('client-provisioner', async () => {
     `  API        ${api.url}/api/provisioning`,
     `  Console    ${api.url}/console   (sign in with the token)`,
     `  Dashboard  ${api.url}/admin/queues   (any user name, the token as password)`,
+    `  API docs   ${api.url}/api/docs   (OpenAPI 3.1: ${api.url}/api/openapi.json)`,
+    `  Metrics    ${api.url}/metrics`,
     sandbox
       ? `  Sandbox    ${sandbox.url}   (emulating: ${emulated.join(', ')}; state at ${sandbox.url}/_sandbox/state)`
       : '  Sandbox    off (all providers live)',
     config.apiTokenGenerated
       ? `  Admin token (shown once): ${config.apiTokens[0]!.token}`
       : '  Tokens     from API_TOKENS',
+    config.callbackSecretGenerated
+      ? `  Callback secret (shown once; verifies X-Provisioner-Signature): ${config.callbackDelivery.secret}`
+      : '',
     config.encryptionKeyGenerated
       ? '  ENCRYPTION_KEYS not set: a key was made for this process; runs in flight cannot resume after a restart.'
       : '',
     '',
     `  curl -sX POST ${api.url}/api/provisioning -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
     `       -d '{"clientId":"acme","clientName":"Acme Ltd","orgEmail":"ops@acme.test","tier":"professional"}'`,
+    `  # or: PROVISIONER_API_URL=${api.url} PROVISIONER_TOKEN=$TOKEN npx client-provisioner provision \\`,
+    `  #       --client-id acme --name 'Acme Ltd' --email ops@acme.test --tier professional --watch`,
     '',
   ];
   process.stdout.write(lines.filter((l) => l !== undefined).join('\n') + '\n');

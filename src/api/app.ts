@@ -7,6 +7,7 @@ import type { Queues } from '../runs/queues.js';
 import type { RunEventHub } from '../runs/run-events.js';
 import type { RunStore } from '../runs/run-store.js';
 import { createOutboundPolicy, type OutboundSettings, type Resolver } from '../shared/outbound.js';
+import { apiDocsRoutes } from './api-docs.routes.js';
 import type { ApiToken } from './api-tokens.js';
 import { auditLog } from './audit-log.js';
 import { createAuthenticator, requireAuth } from './auth.js';
@@ -14,6 +15,7 @@ import { CONSOLE_PATH } from './console/console-paths.js';
 import { consoleRoutes } from './console/console.routes.js';
 import { dashboard, DASHBOARD_PATH } from './dashboard.js';
 import { errorHandler } from './error-handler.js';
+import { metricsRoutes } from './metrics.routes.js';
 import { provisioningRoutes } from './provisioning.routes.js';
 import { localResourcesOnly, staticAssetsOnly } from './dashboard-guards.js';
 import { dashboardContentSecurityPolicy, securityHeaders } from './security-headers.js';
@@ -26,6 +28,8 @@ export interface ApiSettings {
   queuePrefix: string;
   providersMode: ProviderMode;
   apiTokens: ApiToken[];
+  /** METRICS_TOKEN: opens /metrics only, for a scraper. */
+  metricsToken?: string;
   /** How step jobs are enqueued (a retry from the API builds a flow too). */
   worker: FlowOptions;
   /** Writes per token and window (default 30 a minute). */
@@ -74,6 +78,7 @@ export function createApp({ config, queues, store, logger, events, resolver }: A
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'redis unreachable' });
   });
 
+  app.use(metricsRoutes({ authenticate, queues, metricsToken: config.metricsToken }));
   app.use(
     DASHBOARD_PATH,
     dashboardContentSecurityPolicy(),
@@ -88,6 +93,7 @@ export function createApp({ config, queues, store, logger, events, resolver }: A
     consoleRoutes({ store, queues, flow: config.worker, tokens: config.apiTokens, events, logger }),
   );
 
+  app.use(apiDocsRoutes({ allowLoopbackCallbacks: config.providersMode === 'sandbox' }));
   app.use(
     '/api',
     requireAuth(authenticate),

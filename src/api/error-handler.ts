@@ -3,6 +3,7 @@ import { ZodError } from 'zod';
 import { isAppError, type ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { isRedisUnavailable } from '../shared/redis.js';
+import type { ErrorBody } from './api.schemas.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 400,
@@ -25,12 +26,17 @@ export function errorHandler(logger: Logger) {
     const { status, code, message, details } = classify(err);
     if (status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) return;
-    res.status(status).json({ error: { code, message, ...(details ? { details } : {}) } });
+    res.status(status).json({ error: { code, message, ...(details ? { details } : {}) } } satisfies ErrorBody);
   };
 }
 
 /** The HTTP status, code and message of an error (also used by the run console's HTML pages). */
-export function classify(err: unknown): { status: number; code: string; message: string; details?: unknown } {
+export function classify(err: unknown): {
+  status: number;
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+} {
   if (err instanceof ZodError) {
     const fields = err.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
     return {

@@ -8,7 +8,7 @@ import { startApi } from './api-server.js';
 
 await runMain('api', async () => {
   const config = loadConfig({ roles: ['api'] });
-  const logger = createLogger(config.logLevel, 'api');
+  const logger = createLogger(config.logLevel, 'api', config.logFormat);
   const api = await bindingPort('PORT', config.port, () => startApi(config, logger));
   const membership = await registerProcess(config.redisUrl, {
     prefix: config.queuePrefix,

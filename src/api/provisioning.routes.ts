@@ -5,6 +5,7 @@ import { retryRun, startRollback, startRun, type RunCommandDeps } from '../runs/
 import { viewRun } from '../runs/run-view.js';
 import type { OutboundPolicy } from '../shared/outbound.js';
 import { provisionRequestSchema, type ProvisionRequest } from '../shared/provision-request.js';
+import type { Accepted, ActionAccepted, RunList } from './api.schemas.js';
 import { requireAdmin } from './auth.js';
 import { listQuery, runIdParam } from './provisioning.schema.js';
 
@@ -43,13 +44,17 @@ export function provisioningRoutes(deps: ProvisioningRoutesDeps): Router {
     res
       .status(202)
       .location(statusUrl(req, result.runId))
-      .json({ runId: result.runId, statusUrl: statusUrl(req, result.runId), existing: result.kind === 'in_flight' });
+      .json({
+        runId: result.runId,
+        statusUrl: statusUrl(req, result.runId),
+        existing: result.kind === 'in_flight',
+      } satisfies Accepted);
   });
 
   router.get('/', async (req, res) => {
     const q = listQuery.parse(req.query);
     const runs = await deps.store.list(q.clientId === undefined ? undefined : clientKey(q.clientId), q.limit);
-    res.json({ runs: await Promise.all(runs.map((r) => viewRun(deps.queues, r))) });
+    res.json({ runs: await Promise.all(runs.map((r) => viewRun(deps.queues, r))) } satisfies RunList);
   });
 
   router.get('/:runId', async (req, res) => {
@@ -58,13 +63,17 @@ export function provisioningRoutes(deps: ProvisioningRoutesDeps): Router {
   });
 
   router.post('/:runId/retry', requireAdmin, async (req, res) => {
-    const run = await retryRun(deps, (await loadRun(deps, String(req.params.runId))).runId, req.actor);
-    res.status(202).json({ runId: run.runId, state: run.state, statusUrl: statusUrl(req, run.runId) });
+    const run = await retryRun(deps, (await loadRun(deps, String(req.params.runId))).runId);
+    res
+      .status(202)
+      .json({ runId: run.runId, state: run.state, statusUrl: statusUrl(req, run.runId) } satisfies ActionAccepted);
   });
 
   router.post('/:runId/rollback', requireAdmin, async (req, res) => {
-    const run = await startRollback(deps, (await loadRun(deps, String(req.params.runId))).runId, req.actor);
-    res.status(202).json({ runId: run.runId, state: run.state, statusUrl: statusUrl(req, run.runId) });
+    const run = await startRollback(deps, (await loadRun(deps, String(req.params.runId))).runId);
+    res
+      .status(202)
+      .json({ runId: run.runId, state: run.state, statusUrl: statusUrl(req, run.runId) } satisfies ActionAccepted);
   });
 
   return router;

@@ -73,6 +73,11 @@ const base = z.object({
   RATE_LIMIT_INLINE_WAIT_MS: z.coerce.number().int().min(0).default(3000),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  CALLBACK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  CALLBACK_ATTEMPTS: positiveInt.max(50).default(10),
+  CALLBACK_BACKOFF_MS: positiveInt.default(5000),
 
   SUPABASE_MANAGEMENT_TOKEN: z.string().min(1).optional(),
   SUPABASE_ORG_ID: z.string().min(1).optional(),
@@ -104,6 +109,8 @@ type Env = z.infer<typeof base>;
 export interface Config extends Omit<ApiSettings, 'worker'>, WorkerSettings {
   databaseUrl: string;
   logLevel: Env['LOG_LEVEL'];
+  /** LOG_FORMAT when set; each entry point picks its own default (npm start: pretty). */
+  logFormat?: Env['LOG_FORMAT'];
   /** True when the admin token was made up at start (npm start without API_TOKENS). */
   apiTokenGenerated: boolean;
   encryptionKeyGenerated: boolean;
@@ -121,6 +128,8 @@ export interface Config extends Omit<ApiSettings, 'worker'>, WorkerSettings {
     limits: unknown;
     profile: 'fast' | 'realistic';
   };
+  /** True when CALLBACK_SECRET was made up at start (npm start): printed once. */
+  callbackSecretGenerated: boolean;
   providers: ProvidersConfig;
 }
 
@@ -138,7 +147,7 @@ export interface SandboxIdentity {
 export interface LoadOptions {
   /** Which processes run here: each adds what it needs to the required keys. */
   roles: Role[];
-  /** npm start: make up an admin token and an encryption key when none is given. */
+  /** npm start: make up an admin token, an encryption key and a callback secret when none is given. */
   generateMissingSecrets?: boolean;
   /** The sandbox's credentials and names, for the providers it emulates. */
   sandbox?: SandboxIdentity;
@@ -245,6 +254,9 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
   const allowedNetworks = list(env.CALLBACK_ALLOWED_NETWORKS);
   for (const n of allowedNetworks)
     if (!parseCidr(n)) problems.push(`CALLBACK_ALLOWED_NETWORKS: "${n}" is not an address or CIDR network`);
+  let callbackSecret = env.CALLBACK_SECRET;
+  const callbackSecretGenerated = !callbackSecret && roles.has('worker') && Boolean(options.generateMissingSecrets);
+  if (callbackSecretGenerated) callbackSecret = randomBytes(24).toString('base64url');
 
   if (problems.length) throw new ConfigError(problems);
 
@@ -262,6 +274,7 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
     databaseUrl: env.DATABASE_URL,
     queuePrefix: env.QUEUE_PREFIX,
     logLevel: env.LOG_LEVEL,
+    ...(env.LOG_FORMAT ? { logFormat: env.LOG_FORMAT } : {}),
     providersMode,
     rollbackOnFailure: env.ROLLBACK_ON_FAILURE,
     apiTokens,
@@ -272,6 +285,9 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
     writeLimit: { points: env.API_WRITE_LIMIT, windowSeconds: env.API_WRITE_WINDOW_S },
     callbacks: { allowLoopback: providersMode === 'sandbox', allowedHosts, allowedNetworks },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    metricsToken: env.METRICS_TOKEN,
+    callbackDelivery: { secret: callbackSecret, attempts: env.CALLBACK_ATTEMPTS, backoffMs: env.CALLBACK_BACKOFF_MS },
+    callbackSecretGenerated,
     sandbox: {
       port: env.SANDBOX_PORT,
       host: env.SANDBOX_HOST,

@@ -2,6 +2,7 @@ import { Octokit } from '@octokit/rest';
 import type { GithubConfig } from './provider-config.js';
 import { AppError, isAppError } from '../shared/errors.js';
 import type { HttpMethod } from './http-method.js';
+import { recordProviderRequest } from '../shared/metrics.js';
 import { errorForStatus, errorForTransport, nullIfNotFound, type ProviderIdentity } from './provider-errors.js';
 import { budgetCall, budgetIdentity, type BudgetCall, type RateBudget } from './rate-budget.js';
 
@@ -76,19 +77,24 @@ export class GithubClient {
     this.octokit.hook.before('request', (options) => {
       options.headers['x-github-api-version'] = '2022-11-28';
     });
-    // Every answer, success or error, corrects the shared budget from its x-ratelimit-* headers.
+    // Every request counted once, by our operation name (passed along by `call`) and its status;
+    // every answer, success or error, corrects the shared budget from its x-ratelimit-* headers.
+    const operation = (o: { request: Record<string, unknown> }) =>
+      typeof o.request.operation === 'string' ? o.request.operation : 'unknown';
     this.octokit.hook.wrap('request', async (request, options) => {
       const observe = (status: number, headers: Record<string, unknown> | undefined) =>
-        this.budget?.observe(this.budgetCallFor('any', options.method as HttpMethod), status, (name) => {
+        this.budget?.observe(this.budgetCallFor(operation(options), options.method as HttpMethod), status, (name) => {
           const v = headers?.[name];
           return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
         });
       try {
         const res = await request(options);
+        recordProviderRequest('github', operation(options), res.status);
         await observe(res.status, res.headers);
         return res;
       } catch (e) {
         const err = e as { status?: unknown; response?: { headers?: Record<string, unknown> } };
+        recordProviderRequest('github', operation(options), typeof err.status === 'number' ? err.status : 'error');
         if (typeof err.status === 'number') await observe(err.status, err.response?.headers);
         throw e;
       }
@@ -185,12 +191,12 @@ export class GithubClient {
     operation: string,
     method: HttpMethod,
     signal: AbortSignal | undefined,
-    fn: (request: { signal: AbortSignal }) => Promise<T>,
+    fn: (request: { signal: AbortSignal; operation: string }) => Promise<T>,
   ): Promise<T> {
     await this.budget?.acquire(this.budgetCallFor(operation, method), signal);
     const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
-      return await fn({ signal: signal ? AbortSignal.any([timeout, signal]) : timeout });
+      return await fn({ signal: signal ? AbortSignal.any([timeout, signal]) : timeout, operation });
     } catch (e) {
       throw this.toAppError(operation, e);
     }

@@ -1,3 +1,4 @@
+import { recordProviderRequest } from '../shared/metrics.js';
 import { badResponse, errorForStatus, errorForTransport, type ProviderIdentity } from './provider-errors.js';
 import { budgetCall, type RateBudget } from './rate-budget.js';
 
@@ -81,8 +82,10 @@ export class HttpClient {
       });
       text = await res.text();
     } catch (cause) {
+      recordProviderRequest(o.provider, req.operation, 'error');
       throw errorForTransport(o, req.operation, cause, o.timeoutMs);
     }
+    recordProviderRequest(o.provider, req.operation, res.status);
     if (call && !req.anonymous) await o.budget!.observe(call, res.status, (name) => res.headers.get(name) ?? undefined);
     const body = parseBody(text);
     const accepted = req.accept?.(res.status) ?? (res.status >= 200 && res.status < 300);

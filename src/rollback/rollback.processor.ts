@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Logger } from '../shared/logger.js';
 import { AppError } from '../shared/errors.js';
+import { recordCompensation, recordRunFinished } from '../shared/metrics.js';
 import { resourceNames } from '../shared/names.js';
 import { stepJob, type RunCommandDeps } from '../runs/run-commands.js';
 import {
@@ -20,6 +21,7 @@ export interface RollbackDeps extends RunCommandDeps, ContextDeps {
   steps: ReadonlyMap<string, StepDefinition>;
   compensation: CompensationOptions;
   logger: Logger;
+  /** Queues the completion callback of a run that has reached a final state (idempotent). */
   notify?: (runId: string) => Promise<void>;
 }
 
@@ -38,9 +40,13 @@ export async function processRollback(
   signal?: AbortSignal,
 ): Promise<{ state: string }> {
   const { runId, rollback } = job.data;
-  const log = deps.logger.child({ runId, jobId: job.id, rollback });
   const run = await deps.store.get(runId);
+  if (run?.rollbacks === rollback && (run.state === 'rolled_back' || run.state === 'rollback_failed')) {
+    await deps.notify?.(runId); // a retry of this job after a crash before the callback was queued
+    return { state: run.state };
+  }
   if (!run || run.state !== 'rolling_back' || run.rollbacks !== rollback) return { state: run?.state ?? 'missing' };
+  const log = deps.logger.child({ runId, clientId: run.clientId, jobId: job.id, rollback });
 
   const jobs = new Map<StepName, Job | undefined>();
   const failedJobs = new Set<StepName>();
@@ -54,6 +60,11 @@ export async function processRollback(
   }
 
   const results = new Map<StepName, CompensationRecord>();
+  const save = async (step: StepName, record: CompensationRecord) => {
+    results.set(step, record);
+    await deps.store.setCompensation(runId, step, record);
+    recordCompensation(step, record.state === 'compensated' ? (record.outcome ?? 'deleted') : 'failed');
+  };
   for (const step of rollbackOrder()) {
     const prior = run.compensations[step];
     if (prior?.state === 'compensated') {
@@ -85,9 +96,11 @@ export async function processRollback(
           startedAt,
           finishedAt: new Date().toISOString(),
         };
-    results.set(step, record);
-    await deps.store.setCompensation(runId, step, record);
-    log.info({ step, state: record.state, outcome: record.outcome }, 'compensation finished');
+    await save(step, record);
+    log.info(
+      { step, event: record.state, attempts: record.attempts, outcome: record.outcome },
+      'compensation finished',
+    );
   }
 
   for (const step of rollbackOrder()) {
@@ -105,28 +118,30 @@ export async function processRollback(
             error: { code: 'DEPENDENCY_FAILED', message: `left with the ${node.undo.with} resource`, retryable: true },
             finishedAt: new Date().toISOString(),
           };
-    results.set(step, record);
-    await deps.store.setCompensation(runId, step, record);
+    await save(step, record);
   }
 
   const failed = [...results.entries()].filter(([, r]) => r.state === 'compensation_failed').map(([s]) => s);
   const finishedAt = new Date().toISOString();
+  const seconds = (Date.parse(finishedAt) - Date.parse(run.createdAt)) / 1000;
   if (failed.length) {
     const error = {
       code: 'ROLLBACK_INCOMPLETE',
       message: `compensation failed for ${failed.join(', ')}; retry the rollback`,
       retryable: true,
     };
-    await deps.store.transition(runId, ['rolling_back'], 'rollback_failed', {
+    const moved = await deps.store.transition(runId, ['rolling_back'], 'rollback_failed', {
       finishedAt,
       error: { ...error, ...(run.error?.step ? { step: run.error.step } : {}) },
     });
+    if (moved.ok) recordRunFinished('rollback_failed', seconds);
     log.error({ failed }, 'rollback incomplete');
   } else {
-    await deps.store.transition(runId, ['rolling_back'], 'rolled_back', { finishedAt });
+    const moved = await deps.store.transition(runId, ['rolling_back'], 'rolled_back', { finishedAt });
+    if (moved.ok) recordRunFinished('rolled_back', seconds);
     log.info('run rolled back');
   }
-  await deps.notify?.(runId).catch((err: unknown) => log.warn({ err }, 'callback failed'));
+  await deps.notify?.(runId);
   return { state: failed.length ? 'rollback_failed' : 'rolled_back' };
 }
 

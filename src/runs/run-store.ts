@@ -3,6 +3,7 @@ import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
 import type { ProvisionRequest } from '../shared/provision-request.js';
 import { publishRunEvent, type RunEvent } from './run-events.js';
 import type { CompensationRecord, RunError, RunRecord, RunState, RunTransition, SettledStep } from './run.types.js';
+import type { CallbackAttempt } from './callback-attempt.js';
 
 /**
  * The run record: one Redis hash per run (state, times, the step job ids, the
@@ -40,6 +41,14 @@ for s in string.gmatch(ARGV[1], '[^,]+') do
   end
 end
 return {0, st, 0}
+`;
+
+/** Appends to the run's callback attempts (`cb:<n>` fields), only while the run exists. */
+const ADD_CALLBACK = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local n = redis.call('HINCRBY', KEYS[1], 'callbackAttempts', 1)
+redis.call('HSET', KEYS[1], 'cb:' .. n, ARGV[1])
+return n
 `;
 
 export type ClaimResult = { kind: 'created' | 'in_flight' | 'provisioned' | 'needs_attention'; runId: string };
@@ -161,6 +170,10 @@ export class RunStore {
     await this.redis.hdel(this.runKey(runId), ...STEP_NAMES.map((s) => `comp:${s}`));
   }
 
+  async addCallbackAttempt(runId: string, attempt: CallbackAttempt): Promise<void> {
+    await this.redis.eval(ADD_CALLBACK, 1, this.runKey(runId), JSON.stringify(attempt));
+  }
+
   async get(runId: string): Promise<RunRecord | undefined> {
     const h = await this.redis.hgetall(this.runKey(runId));
     return h.runId ? toRecord(h) : undefined;
@@ -189,6 +202,11 @@ function toRecord(h: Record<string, string>): RunRecord {
     const comp = h[`comp:${step}`];
     if (comp) compensations[step] = JSON.parse(comp) as CompensationRecord;
   }
+  const callbacks: CallbackAttempt[] = [];
+  for (let n = 1; n <= Number(h.callbackAttempts ?? 0); n++) {
+    const attempt = h[`cb:${n}`];
+    if (attempt) callbacks.push(JSON.parse(attempt) as CallbackAttempt);
+  }
   return {
     runId: h.runId!,
     clientId: h.clientId!,
@@ -206,6 +224,7 @@ function toRecord(h: Record<string, string>): RunRecord {
     compensations,
     ...(h.settled ? { settled: JSON.parse(h.settled) as RunRecord['settled'] } : {}),
     history: readHistory(h),
+    callbacks,
   };
 }
 

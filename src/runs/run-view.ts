@@ -1,64 +1,20 @@
 import type { Job } from 'bullmq';
-import type { ErrorView } from '../shared/errors.js';
-import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
 import type { Resources } from '../steps/step.types.js';
+import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
 import { stepJob } from './run-commands.js';
 import type { Queues } from './queues.js';
 import { jobError } from './step-failures.js';
+import type { RunView, StepView } from './run-view.schema.js';
 import {
   attemptsOf,
-  type AttemptFailure,
-  type RunError,
   type RunRecord,
-  type RunState,
-  type RunTransition,
   type SettledStep,
   type StepJobData,
   type StepJobResult,
   type StepState,
 } from './run.types.js';
 
-export interface StepView {
-  name: StepName;
-  state: StepState;
-  attempts: number;
-  startedAt?: string;
-  finishedAt?: string;
-  error?: ErrorView;
-  /** Every failed attempt of the step's current job, oldest first. */
-  failedAttempts?: AttemptFailure[];
-  /** When the latest attempt began. */
-  lastAttemptAt?: string;
-  compensation?: {
-    outcome?: string;
-    attempts: number;
-    error?: ErrorView;
-    left?: Resources;
-    startedAt?: string;
-    finishedAt?: string;
-  };
-  /** Time set aside for providers' rate limits (no attempt spent), and until when it waits now. */
-  rateLimit?: { waitedMs: number; waitingUntil?: string; provider?: string };
-}
-
-export interface RunView {
-  runId: string;
-  clientId: string;
-  state: RunState;
-  createdAt: string;
-  updatedAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  error?: RunError;
-  generation: number;
-  /** Non-secret resources, keyed by step name. */
-  resources: Partial<Record<StepName, Resources>>;
-  /** In rollback_failed: exactly what is still left at the providers. */
-  leftResources?: Partial<Record<StepName, Resources>>;
-  steps: StepView[];
-  /** Every change of state, oldest first: `{at, from, to, by}`. */
-  history: RunTransition[];
-}
+export type { RunView, StepView } from './run-view.schema.js';
 
 /** The run as operators see it: the run record joined with its step jobs. Never a secret. */
 export async function viewRun(queues: Queues, run: RunRecord): Promise<RunView> {
@@ -97,6 +53,7 @@ export async function viewRun(queues: Queues, run: RunRecord): Promise<RunView> 
     ...(run.state === 'rollback_failed' ? { leftResources: left } : {}),
     steps,
     history: run.history,
+    callbacks: run.callbacks,
   };
 }
 

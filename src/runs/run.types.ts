@@ -1,4 +1,5 @@
 import type { ErrorView } from '../shared/errors.js';
+import type { CallbackAttempt } from './callback-attempt.js';
 import type { ProvisionRequest } from '../shared/provision-request.js';
 import type { Resources, StepName } from '../steps/step.types.js';
 
@@ -82,6 +83,8 @@ export interface RunRecord {
   settled?: Partial<Record<StepName, SettledStep>>;
   /** Every change of state, oldest first, append-only. */
   history: RunTransition[];
+  /** Delivery attempts of the completion callback, oldest first. */
+  callbacks: CallbackAttempt[];
 }
 
 /** One change of a run's state: when, from what (null: created), to what, and who made it. */
@@ -145,6 +148,13 @@ export interface RollbackJobData {
   rollback: number;
   /** For people reading the queue (Bull Board); nothing reads it. */
   clientId?: string;
+}
+
+/** A completion callback to send: the body is fixed when the run became final, so every attempt sends the same bytes. */
+export interface CallbackJobData {
+  runId: string;
+  state: RunState;
+  body: string;
 }
 
 /** What a step job returns: the same as it recorded, sealed. */

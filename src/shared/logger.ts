@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { prettyStream } from './log-format.js';
 
 export type { Logger };
 
@@ -25,6 +26,8 @@ const REDACT = [
   'connection_string',
 ].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
-export function createLogger(level: string, name: string): Logger {
-  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } });
+/** JSON lines by default; `pretty` (npm start) writes lines a person reads (log-format.ts). */
+export function createLogger(level: string, name: string, format: 'json' | 'pretty' = 'json'): Logger {
+  const options = { name, level, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } };
+  return format === 'pretty' ? pino(options, prettyStream()) : pino(options);
 }

@@ -9,7 +9,7 @@ import { startWorkers } from './worker-runtime.js';
 
 await runMain('worker', async () => {
   const config = loadConfig({ roles: ['worker'], sandbox: SANDBOX_IDENTITY });
-  const logger = createLogger(config.logLevel, 'worker');
+  const logger = createLogger(config.logLevel, 'worker', config.logFormat);
   // Before any job is taken: a worker with another key or other providers than the deployment refuses.
   const membership = await registerProcess(config.redisUrl, {
     prefix: config.queuePrefix,

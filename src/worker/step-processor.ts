@@ -1,6 +1,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { readableReason } from '../shared/error-words.js';
 import { AppError, isAppError, RetryableStepError, toErrorView } from '../shared/errors.js';
+import { recordStepDuration } from '../shared/metrics.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { StepJobData, StepJobResult } from '../runs/run.types.js';
 import type { StepDefinition } from '../steps/step.types.js';
@@ -34,7 +35,21 @@ export async function processStep(
 ): Promise<StepJobResult> {
   const { runId, step: name } = job.data;
   const step = deps.steps.get(name);
-  const log = deps.logger.child({ runId, step: name, jobId: job.id, attempt: job.attemptsStarted });
+  const log = deps.logger.child({
+    runId,
+    clientId: job.data.request.clientId,
+    step: name,
+    jobId: job.id,
+    attempt: job.attemptsStarted,
+  });
+  let startedAt: number | undefined;
+  /** The step's own time, once it got past its checks: measured, and logged with how it ended. */
+  const finished = () => {
+    if (startedAt === undefined) return {};
+    const durationMs = Math.round(performance.now() - startedAt);
+    recordStepDuration(name, durationMs / 1000);
+    return { durationMs };
+  };
   try {
     if (!step) throw new AppError('INTERNAL', `unknown step ${name}`);
     const failedDeps = Object.keys(await job.getIgnoredChildrenFailures());
@@ -54,11 +69,12 @@ export async function processStep(
         ...(job.data.rateLimit ? { rateLimit: { ...job.data.rateLimit, waitingUntil: undefined } } : {}),
       });
 
-    log.info('step started');
+    log.info({ event: 'started' }, 'step started');
+    startedAt = performance.now();
     const ctx = createStepContext(deps, run, job, signal);
     const result = await step.execute(ctx);
     await ctx.record({ resources: result.resources, ...(result.secrets ? { secrets: result.secrets } : {}) });
-    log.info({ outcome: result.outcome }, 'step finished');
+    log.info({ event: result.outcome === 'skipped' ? 'skipped' : 'succeeded', ...finished() }, 'step finished');
     return {
       outcome: result.outcome,
       resources: job.data.resources ?? result.resources,
@@ -69,10 +85,14 @@ export async function processStep(
       ? e
       : new AppError('INTERNAL', e instanceof Error ? e.message : String(e), { retryable: true });
     if (err.code === 'PROVIDER_RATE_LIMITED' && token && (await setAside(deps, job, err, token))) {
-      log.info({ waitingUntil: job.data.rateLimit?.waitingUntil }, `step waits for a rate limit: ${err.message}`);
+      log.info(
+        { event: 'waiting', waitingUntil: job.data.rateLimit?.waitingUntil },
+        `step waits for a rate limit: ${err.message}`,
+      );
       throw new DelayedError();
     }
-    log.warn({ code: err.code, retryable: err.retryable }, `step failed: ${err.message}`);
+    const event = err.retryable && job.attemptsStarted < (job.opts.attempts ?? 1) ? 'retrying' : 'failed';
+    log.warn({ event, code: err.code, retryable: err.retryable, ...finished() }, `step failed: ${err.message}`);
     // The code is kept in the job's data; the reason BullMQ keeps (and Bull Board shows) is words.
     const view = toErrorView(err);
     if (err.details !== REFUSED)

@@ -3,18 +3,19 @@ import { createSealer } from '../shared/crypto.js';
 import { EvictingRedisError } from '../shared/errors.js';
 import { createOutboundPolicy, type OutboundSettings } from '../shared/outbound.js';
 import type { Logger } from '../shared/logger.js';
+import { metricsSink, recordingTo } from '../shared/metrics.js';
 import { assertRedisReachable, createRedis, evictionPolicy } from '../shared/redis.js';
 import { createProviderClients, type ProviderClients } from '../providers/provider-clients.js';
 import type { ProvidersConfig } from '../providers/provider-config.js';
 import { createRateBudget } from '../providers/rate-budget.js';
 import type { ProviderName } from '../shared/providers.js';
-import { createQueues, PROVISION_QUEUE, ROLLBACK_QUEUE } from '../runs/queues.js';
+import { CALLBACK_QUEUE, createQueues, PROVISION_QUEUE, ROLLBACK_QUEUE } from '../runs/queues.js';
 import { RunStore } from '../runs/run-store.js';
-import type { FinalizeJobData, RollbackJobData, StepJobData } from '../runs/run.types.js';
+import type { CallbackJobData, FinalizeJobData, RollbackJobData, StepJobData } from '../runs/run.types.js';
 import { processRollback } from '../rollback/rollback.processor.js';
 import { assertGraphIsForest } from '../steps/step-graph.js';
 import { STEPS } from '../steps/step-table.js';
-import { createCallbackNotifier } from './callback-notifier.js';
+import { enqueueCallback, processCallback, type CallbackSettings } from './callbacks.js';
 import { processFinalize } from './finalize.js';
 import { processStep, providerBackoff } from './step-processor.js';
 
@@ -44,6 +45,8 @@ export interface WorkerSettings {
   /** Where callbacks may be sent (default: nowhere internal, loopback included). */
   callbacks?: OutboundSettings;
   rollbackOnFailure: 'auto' | 'manual';
+  /** How completion callbacks are signed and retried. */
+  callbackDelivery: CallbackSettings;
   worker: WorkerTuning;
   providers: ProvidersConfig;
   rateBudgets: RateBudgetSettings;
@@ -98,11 +101,15 @@ export async function startWorkers(
       ...(budget ? { budget } : {}),
     });
   const steps = new Map(STEPS.map((s) => [s.name, s]));
-  const notify = createCallbackNotifier(
-    store,
-    logger,
-    createOutboundPolicy(config.callbacks ?? { allowLoopback: false, allowedHosts: [], allowedNetworks: [] }),
+  const outbound = createOutboundPolicy(
+    config.callbacks ?? { allowLoopback: false, allowedHosts: [], allowedNetworks: [] },
   );
+  const callbackDeps = { store, queues, settings: config.callbackDelivery, logger, outbound };
+  const notify = (runId: string) => enqueueCallback(callbackDeps, runId);
+  if (!config.callbackDelivery.secret)
+    logger.warn('CALLBACK_SECRET is not set: runs with a callbackUrl get no callback');
+  // What a job measures goes to Redis, where the API reads it for /metrics.
+  const metrics = metricsSink(queues.connection, config.queuePrefix);
   const flow = { stepAttempts: config.worker.stepAttempts, stepBackoffMs: config.worker.stepBackoffMs };
   const timings = {
     pollIntervalMs: config.worker.pollIntervalMs,
@@ -127,13 +134,14 @@ export async function startWorkers(
   const provision = new Worker(
     PROVISION_QUEUE,
     // Dispatch on the data (a step job names its step), so job names are free to read well in Bull Board.
-    async (job: Job<StepJobData | FinalizeJobData>, token?: string, signal?: AbortSignal) =>
+    recordingTo(metrics, async (job: Job<StepJobData | FinalizeJobData>, token?: string, signal?: AbortSignal) =>
       'step' in job.data
         ? processStep({ ...common, rateLimits }, job as Job<StepJobData>, signal, token)
         : processFinalize(
             { ...common, rollbackOnFailure: config.rollbackOnFailure, notify },
             job as Job<FinalizeJobData>,
           ),
+    ),
     {
       ...workerOptions,
       concurrency: config.worker.concurrency,
@@ -142,7 +150,7 @@ export async function startWorkers(
   );
   const rollback = new Worker(
     ROLLBACK_QUEUE,
-    async (job: Job, _token?: string, signal?: AbortSignal) =>
+    recordingTo(metrics, async (job: Job, _token?: string, signal?: AbortSignal) =>
       processRollback(
         {
           ...common,
@@ -156,9 +164,15 @@ export async function startWorkers(
         job as Job<RollbackJobData>,
         signal,
       ),
+    ),
     { ...workerOptions, concurrency: Math.max(2, Math.ceil(config.worker.concurrency / 4)) },
   );
-  for (const w of [provision, rollback]) {
+  const callback = new Worker(
+    CALLBACK_QUEUE,
+    async (job: Job) => processCallback(callbackDeps, job as Job<CallbackJobData>),
+    { ...workerOptions, concurrency: 4 },
+  );
+  for (const w of [provision, rollback, callback]) {
     w.on('error', (err) => logger.error({ err: err.message, queue: w.name }, 'worker error'));
     w.on('failed', (job, err) =>
       logger.warn(
@@ -176,7 +190,7 @@ export async function startWorkers(
 
   return {
     async close() {
-      await Promise.allSettled([provision.close(), rollback.close()]);
+      await Promise.allSettled([provision.close(), rollback.close(), callback.close()]);
       await queues.close();
       connection.disconnect();
     },

@@ -23,6 +23,9 @@ const FILES: Record<string, string> = {
   'src/providers/github.client.ts': "import { c } from '../config/config.js';\nexport const g = c;\n",
   'src/rollback/rollback.processor.ts': "import { w } from '../worker/step.processor.js';\nexport const r = w;\n",
   'src/worker/step.processor.ts': "import { n } from '../shared/names.js';\nexport const w = n;\n",
+  'src/runs/queues.ts': 'export const q = 1;\n',
+  'src/cli/commands.ts':
+    "import { q } from '../runs/queues.js';\nimport type { ApiSettings } from '../api/app.js';\nexport const x: ApiSettings = { n: q };\n",
   'src/main.ts':
     "import { c } from './config/config.js';\nimport { SANDBOX } from './sandbox/credentials.js';\nexport { c, SANDBOX };\n",
 };
@@ -70,6 +73,11 @@ describe('layers (dependency-cruiser)', () => {
     const rules = violations.map((v) => `${v.rule} ${v.from}`);
     expect(rules).toContain('config-is-read-by-entry-points src/providers/github.client.ts');
     expect(rules).toContain('rollback-is-a-peer-of-the-worker src/rollback/rollback.processor.ts');
+  });
+
+  it('When the CLI runs server code, then the lint fails; reading an answer type is allowed', () => {
+    const fromCli = violations.filter((v) => v.from === 'src/cli/commands.ts');
+    expect(fromCli).toEqual([{ rule: 'cli-talks-http-only', from: 'src/cli/commands.ts', to: 'src/runs/queues.ts' }]);
   });
 
   it('When an entry point wires config and the sandbox, then that is allowed', () => {

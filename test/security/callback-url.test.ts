@@ -3,11 +3,9 @@
  * (400 naming callbackUrl), enqueues nothing, and nothing is sent there, neither by the API
  * nor later by the worker's callback sender, which checks again when it sends.
  */
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundPolicy } from '../../src/shared/outbound.js';
-import type { RunStore } from '../../src/runs/run-store.js';
-import { createCallbackNotifier } from '../../src/worker/callback-notifier.js';
+import { deliverCallback } from '../../src/worker/callback-delivery.js';
 import { buildRequest } from '../support/factories.js';
 import { startApiApp, type ApiApp } from './api-app.js';
 import { recordConnectAttempts, startTarget, type Target } from './loopback-target.js';
@@ -95,29 +93,19 @@ describe('callbackUrl in sandbox mode', () => {
 describe('the callback sender checks again when it sends', () => {
   it('When a stored run points its callback at loopback and the worker is live, then the callback is refused and nothing reaches it', async () => {
     // Accepted earlier (sandbox mode), sent now by a live worker: the send is where it is stopped.
-    const run = {
-      runId: 'r1',
-      clientId: 'acme',
-      state: 'succeeded',
-      request: { callbackUrl: `http://127.0.0.1:${listener.port}/hook` },
-    };
-    const store = { get: async () => run } as unknown as RunStore;
-    const notify = createCallbackNotifier(
-      store,
-      pino({ level: 'silent' }),
-      createOutboundPolicy({ allowLoopback: false, allowedHosts: [], allowedNetworks: [] }, resolver),
-    );
-    await expect(notify('r1')).rejects.toMatchObject({ code: 'OUTBOUND_REFUSED' });
+    const url = `http://127.0.0.1:${listener.port}/hook`;
+    const body = JSON.stringify({ runId: 'r1', clientId: 'acme', state: 'succeeded' });
+    const live = createOutboundPolicy({ allowLoopback: false, allowedHosts: [], allowedNetworks: [] }, resolver);
+
+    const refused = await deliverCallback(live, url, body, {}, 2000);
+
+    expect(refused).toMatchObject({ status: 0, refused: true });
     expect(listener.connections).toBe(0);
 
-    const sandboxNotify = createCallbackNotifier(
-      store,
-      pino({ level: 'silent' }),
-      createOutboundPolicy({ allowLoopback: true, allowedHosts: [], allowedNetworks: [] }, resolver),
-    );
-    await sandboxNotify('r1');
+    const sandbox = createOutboundPolicy({ allowLoopback: true, allowedHosts: [], allowedNetworks: [] }, resolver);
+    expect(await deliverCallback(sandbox, url, body, {}, 2000)).toMatchObject({ status: 200 });
     expect(listener.requests.map((r) => JSON.parse(r.body))).toEqual([
-      { runId: 'r1', clientId: 'acme', state: 'succeeded', error: null },
+      { runId: 'r1', clientId: 'acme', state: 'succeeded' },
     ]);
   });
 });
