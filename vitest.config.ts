@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+/** Load tests (a burst of clients) run alone, after the rest, so they starve no timing of another file. */
+const ALONE = ['test/component/fleet.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Real Redis and Postgres (test/support/global-setup.ts); provider emulators over loopback.
     globalSetup: 'test/support/global-setup.ts',
     // Fails any test that connects off this machine.
@@ -14,5 +16,9 @@ export default defineConfig({
     fileParallelism: true,
     // CI's machine has 2 cores.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: ALONE } },
+      { extends: true, test: { name: 'alone', include: ALONE, sequence: { groupOrder: 1 } } },
+    ],
   },
 });

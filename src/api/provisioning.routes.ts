@@ -63,14 +63,14 @@ export function provisioningRoutes(deps: ProvisioningRoutesDeps): Router {
   });
 
   router.post('/:runId/retry', requireAdmin, async (req, res) => {
-    const run = await retryRun(deps, (await loadRun(deps, String(req.params.runId))).runId);
+    const run = await retryRun(deps, (await loadRun(deps, String(req.params.runId))).runId, req.actor);
     res
       .status(202)
       .json({ runId: run.runId, state: run.state, statusUrl: statusUrl(req, run.runId) } satisfies ActionAccepted);
   });
 
   router.post('/:runId/rollback', requireAdmin, async (req, res) => {
-    const run = await startRollback(deps, (await loadRun(deps, String(req.params.runId))).runId);
+    const run = await startRollback(deps, (await loadRun(deps, String(req.params.runId))).runId, req.actor);
     res
       .status(202)
       .json({ runId: run.runId, state: run.state, statusUrl: statusUrl(req, run.runId) } satisfies ActionAccepted);

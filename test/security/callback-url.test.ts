@@ -103,7 +103,7 @@ describe('the callback sender checks again when it sends', () => {
     expect(listener.connections).toBe(0);
 
     const sandbox = createOutboundPolicy({ allowLoopback: true, allowedHosts: [], allowedNetworks: [] }, resolver);
-    expect(await deliverCallback(sandbox, url, body, {}, 2000)).toMatchObject({ status: 200 });
+    expect(await deliverCallback(sandbox, url, body, {}, 2000)).toMatchObject({ status: 204 });
     expect(listener.requests.map((r) => JSON.parse(r.body))).toEqual([
       { runId: 'r1', clientId: 'acme', state: 'succeeded' },
     ]);
