@@ -57,7 +57,7 @@ const base = z.object({
   STEP_ATTEMPTS: positiveInt.max(50).default(5),
   STEP_BACKOFF_MS: positiveInt.default(2000),
   COMPENSATION_ATTEMPTS: positiveInt.max(50).default(5),
-  LOCK_DURATION_MS: positiveInt.default(8000),
+  LOCK_DURATION_MS: positiveInt.default(6000),
   STALLED_INTERVAL_MS: positiveInt.default(2000),
   MAX_STALLED_COUNT: z.coerce.number().int().min(0).max(10).default(3),
   PROVIDER_TIMEOUT_MS: positiveInt.default(15_000),
