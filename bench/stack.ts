@@ -37,6 +37,8 @@ export interface Stack {
   sandbox: SandboxAdmin & { rateLimits(): Promise<RateLimitReport> };
   workers: Child[];
   redis: Redis;
+  /** Deletes every Supabase project the sandbox holds (each is a real database), a few at a time. */
+  deleteProjects(): Promise<void>;
   /** Starts one more worker process and waits until it takes jobs. */
   addWorker(): Promise<void>;
   /** POSTs a run; `postedAt` is taken just before the request is sent. */
@@ -174,6 +176,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ...admin,
         rateLimits: async () => (await (await fetch(`${sandboxUrl}/_sandbox/rate-limits`)).json()) as RateLimitReport,
       },
+      deleteProjects: () => deleteProjects(sandboxUrl),
       async addWorker() {
         const worker = startChild(`worker-${workers.length + 1}`, 'src/worker/main.ts', env, logDir);
         workers.push(worker);

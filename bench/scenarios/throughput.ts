@@ -4,7 +4,8 @@ import { startBareFlow } from '../bare-flow.js';
 import { inProcessSteps } from '../in-process.js';
 import type { ScenarioResult } from '../report.js';
 import { notIn, postAll, resourcesNot, viewsOf } from '../runs.js';
-import { REDIS_URL, type Stack } from '../stack.js';
+import type { ProvisionRequest } from '../../src/shared/provision-request.js';
+import { REDIS_URL, type RunView, type Stack } from '../stack.js';
 import { max } from '../stats.js';
 
 export interface ThroughputOptions {
@@ -31,6 +32,13 @@ export async function throughput(stack: Stack, o: ThroughputOptions): Promise<Sc
     o.concurrency,
   );
   const stepsRate = o.runs / (stepsMs / 1000);
+  // Between measures the sandbox's projects are checked and deleted: each is a real database.
+  const problems: string[] = [];
+  const check = async (views: RunView[], requests: ProvisionRequest[]) => {
+    problems.push(...notIn('succeeded', views), ...resourcesNot(ONE_OF_EACH, await stack.sandbox.state(), requests));
+    await stack.deleteProjects();
+  };
+  await stack.deleteProjects();
   const measure = async () => {
     const requests = Array.from({ length: o.runs }, () => buildRequest());
     const t0 = Date.now();
@@ -44,16 +52,12 @@ export async function throughput(stack: Stack, o: ThroughputOptions): Promise<Sc
       posted.map((p) => p.runId),
     );
     const ms = max(views.map((v) => Date.parse(v.finishedAt ?? ''))) - t0;
-    return { rate: o.runs / (ms / 1000), ms, views, requests };
+    await check(views, requests);
+    return { rate: o.runs / (ms / 1000), ms };
   };
   const one = await measure();
   await stack.addWorker();
   const two = await measure();
-  const state = await stack.sandbox.state();
-  const problems = [one, two].flatMap((m) => [
-    ...notIn('succeeded', m.views),
-    ...resourcesNot(ONE_OF_EACH, state, m.requests),
-  ]);
   const scenario = 'throughput';
   const half = bareRate / 2;
   return {
