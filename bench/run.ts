@@ -1,59 +1,160 @@
 /**
- * `npm run bench`: provisions N clients at once on the sandbox (real Redis, BullMQ and
- * Postgres; providers emulated with their latencies and rate limits) and reports run
- * latency and throughput, then checks that each client has exactly one of each resource.
- *
- *   BENCH_CLIENTS=20 SANDBOX_TIME_SCALE=0.1 npm run bench
+ * `npm run bench`: issue 7's benchmark. Starts its own processes (the sandbox, the API and worker
+ * processes, as deployed), runs the scenarios, prints each figure beside its target, writes JSON to
+ * bench/results/ and the README's chart to docs/bench.svg. Exits 0 on a missed target (it is a
+ * benchmark), non-zero when a run fails or an invariant breaks. `npm run bench -- --help` for sizes.
  */
-import { buildRequest } from '../test/support/factories.js';
-import { resourcesOf, startHarness } from '../test/support/harness.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { chartSvg } from './chart.js';
+import { parseOptions, USAGE, type BenchOptions, type ScenarioName } from './options.js';
+import { panels } from './panels.js';
+import { table, type ScenarioResult } from './report.js';
+import { fleet } from './scenarios/fleet.js';
+import { oneRun } from './scenarios/one-run.js';
+import { overhead } from './scenarios/overhead.js';
+import { throughput } from './scenarios/throughput.js';
+import { startStack, type Stack, type StackOptions } from './stack.js';
 
-const clients = Number(process.env.BENCH_CLIENTS ?? 20);
-const timeScale = process.env.SANDBOX_TIME_SCALE ?? '0.1';
-
-const h = await startHarness({
-  SANDBOX_TIME_SCALE: timeScale,
-  SANDBOX_RATE_LIMITS: process.env.SANDBOX_RATE_LIMITS ?? 'on',
-  POLL_INTERVAL_MS: String(Math.max(20, Math.round(2000 * Number(timeScale)))),
-  STEP_BACKOFF_MS: String(Math.max(50, Math.round(2000 * Number(timeScale)))),
-  STEP_ATTEMPTS: '8',
-  WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '32',
-});
-try {
-  const requests = Array.from({ length: clients }, () => buildRequest());
-  const t0 = performance.now();
-  const posted = await Promise.all(requests.map((r) => h.request('POST', '/api/provisioning', { body: r })));
-  const enqueueMs = performance.now() - t0;
-  const done = await Promise.all(
-    posted.map(async (p) => {
-      const run = await h.waitForRun(p.body.runId, ['succeeded', 'rolled_back', 'rollback_failed'], 600_000);
-      return { run, ms: Date.parse(run.finishedAt) - Date.parse(run.createdAt) };
-    }),
-  );
-  const wallMs = performance.now() - t0;
-  const ms = done.map((d) => d.ms).sort((a, b) => a - b);
-  const pct = (p: number) => ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))]!;
-  const state = await h.sandboxState();
-  const broken = requests.filter((r) =>
-    Object.values(resourcesOf(state, r.clientId)).some((list) => list.length !== 1),
-  );
-  const calls = await h.sandboxCalls();
-  const limited = calls.filter((c) => c.status === 429 || (c.status === 403 && c.provider === 'github')).length;
-
-  console.log(
-    `clients ${clients}, SANDBOX_TIME_SCALE ${timeScale}, rate limits ${process.env.SANDBOX_RATE_LIMITS ?? 'on'}`,
-  );
-  console.log(`enqueue all: ${enqueueMs.toFixed(0)} ms`);
-  console.log(`run latency ms: p50 ${pct(50)}, p95 ${pct(95)}, max ${ms.at(-1)}`);
-  console.log(`wall ${(wallMs / 1000).toFixed(1)} s, ${(clients / (wallMs / 60_000)).toFixed(1)} clients/min`);
-  const states: Record<string, number> = {};
-  for (const d of done) states[d.run.state as string] = (states[d.run.state as string] ?? 0) + 1;
-  console.log(`states: ${JSON.stringify(states)}`);
-  console.log(`provider calls ${calls.length}, rate-limited answers ${limited}`);
-  console.log(
-    `invariant (exactly one of each resource per client): ${broken.length === 0 ? 'held' : `BROKEN for ${broken.map((r) => r.clientId).join(', ')}`}`,
-  );
-  if (broken.length || done.some((d) => d.run.state !== 'succeeded')) process.exitCode = 1;
-} finally {
-  await h.close();
+const parsed = parseOptions(process.argv.slice(2), process.env);
+if (parsed === 'help') {
+  console.log(USAGE);
+  process.exit(0);
 }
+const o: BenchOptions = parsed;
+const MINUTE = 60_000;
+/** The product's 2 s poll interval on the sandbox's time scale (never under 10 ms). */
+const pollFor = (scale: number) => String(Math.max(10, Math.round(2000 * scale)));
+const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+const results: ScenarioResult[] = [];
+const problems: string[] = [];
+const wants = (s: ScenarioName) => o.scenarios.includes(s);
+
+/** Starts a stack, runs `body` on it, always closes it; a scenario that throws is a problem, not a crash. */
+async function withStack(options: StackOptions, body: (stack: Stack) => Promise<void>): Promise<void> {
+  log(`starting ${options.label}: sandbox, API, ${options.workers} worker process(es)`);
+  let stack: Stack;
+  try {
+    stack = await startStack(options);
+  } catch (e) {
+    problems.push(`${options.label}: could not start: ${(e as Error).message}`);
+    return;
+  }
+  try {
+    await body(stack);
+  } finally {
+    log(`stopping ${options.label}`);
+    await stack.close();
+  }
+}
+
+async function scenario(name: ScenarioName, run: () => Promise<ScenarioResult>): Promise<void> {
+  log(`${name}…`);
+  const t = Date.now();
+  try {
+    const r = await run();
+    results.push(r);
+    problems.push(...r.problems.map((p) => `${name}: ${p}`));
+    log(`${name} done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  } catch (e) {
+    problems.push(`${name}: ${(e as Error).message}`);
+  }
+}
+
+const base = { concurrency: o.concurrency, logLevel: o.logLevel };
+const startedAt = new Date();
+const loadAtStart = loadavg();
+
+if (wants('overhead') || wants('throughput'))
+  await withStack(
+    {
+      ...base,
+      label: 'zero-latency stack',
+      workers: 1,
+      timeScale: o.zeroScale,
+      profile: 'fast',
+      rateLimits: false,
+      env: { POLL_INTERVAL_MS: pollFor(o.zeroScale) },
+    },
+    async (stack) => {
+      if (wants('overhead'))
+        await scenario('overhead', () =>
+          overhead(stack, {
+            runs: o.overheadRuns,
+            warmup: o.warmup,
+            pollIntervalMs: Number(pollFor(o.zeroScale)),
+            concurrency: o.concurrency,
+          }),
+        );
+      if (wants('throughput'))
+        await scenario('throughput', () =>
+          throughput(stack, {
+            runs: o.throughputRuns,
+            concurrency: o.concurrency,
+            pollIntervalMs: Number(pollFor(o.zeroScale)),
+            timeoutMs: 30 * MINUTE,
+          }),
+        );
+    },
+  );
+
+const realistic = {
+  ...base,
+  timeScale: o.timeScale,
+  profile: 'realistic' as const,
+  rateLimits: true,
+  env: { POLL_INTERVAL_MS: pollFor(o.timeScale) },
+};
+if (wants('one-run'))
+  await withStack({ ...realistic, label: 'one-run stack', workers: 1 }, (stack) =>
+    scenario('one-run', () => oneRun(stack, { runs: o.oneRuns, timeoutMs: 10 * MINUTE })),
+  );
+if (wants('fleet'))
+  await withStack({ ...realistic, label: 'fleet stack', workers: o.fleetWorkers }, (stack) =>
+    scenario('fleet', () => fleet(stack, { clients: o.clients, timeoutMs: 90 * MINUTE })),
+  );
+
+const rows = results.flatMap((r) => r.rows);
+const machine = {
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model,
+  loadAtStart,
+  loadAtEnd: loadavg(),
+  node: process.version,
+};
+console.log('');
+console.log(table(rows));
+console.log('');
+console.log(
+  `${o.quick ? 'QUICK sizes. ' : ''}Machine: ${machine.cpus} CPUs, load average ${loadAtStart[0]!.toFixed(1)} at the start, ${machine.loadAtEnd[0]!.toFixed(1)} at the end.`,
+);
+if (problems.length) {
+  console.log(`\nFAILED: ${problems.length} problem(s):`);
+  for (const p of problems.slice(0, 30)) console.log(`  - ${p}`);
+}
+
+const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+const report = {
+  startedAt: startedAt.toISOString(),
+  finishedAt: new Date().toISOString(),
+  options: o,
+  machine,
+  table: rows,
+  markdown: table(rows, true),
+  problems,
+  scenarios: results,
+};
+mkdirSync(o.outDir, { recursive: true });
+const file = join(o.outDir, `${stamp}${o.quick ? '-quick' : ''}.json`);
+writeFileSync(file, JSON.stringify(report, null, 2));
+if (!o.quick) writeFileSync(join(o.outDir, 'latest.json'), JSON.stringify(report, null, 2));
+console.log(`\nJSON: ${file}${o.quick ? '' : ` (and ${join(o.outDir, 'latest.json')})`}`);
+if (o.chart && results.length) {
+  mkdirSync(dirname(o.chart), { recursive: true });
+  const caption = `npm run bench, ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machine.cpus} CPUs (load average ${loadAtStart[0]!.toFixed(1)} at the start); blue: the product, grey: references, red: targets`;
+  writeFileSync(o.chart, chartSvg(panels(results), caption));
+  console.log(`Chart: ${o.chart}`);
+}
+process.exit(problems.length ? 1 : 0);
