@@ -19,6 +19,7 @@ import { BUDGET_RULES, type BudgetCall, type BudgetRule } from './rate-budget.ru
 export interface RateBudget {
   acquire(call: BudgetCall, signal?: AbortSignal): Promise<void>;
   observe(call: BudgetCall, status: number, headers: HeaderReader): Promise<void>;
+  close(): Promise<void>;
 }
 
 export type HeaderReader = (name: string) => string | undefined;
@@ -46,7 +47,15 @@ export interface RateBudgetOptions {
  * rounds the duration down to whole seconds to choose its path), and such a key would
  * never reopen.
  */
-const windowSeconds = (windowMs: number, scale: number) => Math.max(1, (windowMs * scale * 1.02 + 20) / 1000);
+const windowSeconds = (windowMs: number, scale: number, window: BudgetRule['window']) =>
+  Math.max(1, (windowMs * scale * 1.02 + 20 + (window === 'sliding' ? SLIDING_GUARD_MS : 0)) / 1000);
+
+/**
+ * A sliding window counts a request when it arrives, ours when it is let through: under load the
+ * two can be hundreds of milliseconds apart (a 500-client burst on two cores met 418 refusals of
+ * GitHub's content limits with no guard), so a sliding budget's window is this much longer again.
+ */
+const SLIDING_GUARD_MS = 500;
 
 /**
  * rate-limiter-flexible's own increment script, with millisecond expiry taken from the
@@ -81,13 +90,18 @@ return {consumed, redis.call('pttl', KEYS[1])}
 `;
 
 export function createRateBudget(options: RateBudgetOptions): RateBudget {
+  // rate-limiter-flexible registers its increment script as one command on the client it is given
+  // (the last limiter made wins), so each kind of window gets a connection of its own.
+  const sliding = options.redis.duplicate();
+  sliding.on('error', () => undefined); // surfaced by the calls that fail
+  const clientFor = { fixed: options.redis, sliding };
   const rules = (options.rules ?? BUDGET_RULES).map((rule) => {
     const points = options.points?.[rule.id] ?? rule.points;
     const limiter = new RateLimiterRedis({
-      storeClient: options.redis,
+      storeClient: clientFor[rule.window],
       keyPrefix: `${options.prefix}:budget:${rule.id}`,
       points,
-      duration: windowSeconds(rule.windowMs, options.timeScale[rule.provider]),
+      duration: windowSeconds(rule.windowMs, options.timeScale[rule.provider], rule.window),
       customIncrTtlLuaScript: rule.window === 'sliding' ? SLIDING_SAFE_WINDOW : FIXED_WINDOW,
     });
     return { rule, points, limiter };
@@ -126,6 +140,10 @@ export function createRateBudget(options: RateBudgetOptions): RateBudget {
           }
         }
       }
+    },
+
+    async close() {
+      sliding.disconnect();
     },
 
     async observe(call, _status, header) {

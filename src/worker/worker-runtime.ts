@@ -191,6 +191,7 @@ export async function startWorkers(
   return {
     async close() {
       await Promise.allSettled([provision.close(), rollback.close(), callback.close()]);
+      await budget?.close();
       await queues.close();
       connection.disconnect();
     },

@@ -87,3 +87,25 @@ describe('rate budgets on a tiny time scale', () => {
     expect(await redis.pttl(keys[0]!)).toBeGreaterThan(0);
   });
 });
+
+describe('rate budgets of both kinds on one Redis client', () => {
+  it('When fixed and sliding budgets share a client, then each keeps its own counting (a refusal stores nothing in a sliding one)', async () => {
+    const prefix = `tb${randomUUID().slice(0, 8)}`;
+    const sliding = rule('sliding', 1);
+    // Made last: with one shared client its script would have replaced the sliding one's.
+    const fixed = { ...rule('fixed', 1), id: 'test-fixed-other', key: (c: any) => `other:${c.operation}` };
+    const budget = createRateBudget({
+      redis,
+      prefix,
+      timeScale: TIME_SCALE,
+      maxInlineWaitMs: 0,
+      rules: [sliding, fixed],
+    });
+    await budget.acquire(call());
+    expect((await failure(budget.acquire(call()))).code).toBe('PROVIDER_RATE_LIMITED');
+
+    const [key] = await redis.keys(`${prefix}:budget:test-sliding:*`);
+    expect(await redis.get(key!)).toBe('1');
+    await budget.close();
+  });
+});
