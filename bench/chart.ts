@@ -32,12 +32,16 @@ function panel(p: Panel, top: number): { svg: string; height: number } {
   const scaleMax = Math.max(...values, 1e-9) * 1.08;
   const x = (v: number) => LABEL_W + (Math.max(0, v) / scaleMax) * PLOT_W;
   const parts: string[] = [`<text x="16" y="${top + 22}" class="title">${esc(p.title)}</text>`];
+  const labels: string[] = [];
   p.bars.forEach((b, i) => {
     const y = top + TITLE_H + i * (BAR_H + GAP);
     const w = Number.isFinite(b.value) ? x(b.value) - LABEL_W : 0;
     parts.push(
       `<text x="${LABEL_W - 10}" y="${y + BAR_H * 0.72}" class="label" text-anchor="end">${esc(b.label)}</text>`,
       `<rect x="${LABEL_W}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" rx="3" class="${b.reference ? 'ref' : 'bar'}"/>`,
+    );
+    // Values last, over the target line.
+    labels.push(
       `<text x="${(LABEL_W + w + 6).toFixed(1)}" y="${y + BAR_H * 0.72}" class="value">${esc(`${formatNumber(b.value)} ${p.unit}`)}</text>`,
     );
   });
@@ -49,6 +53,7 @@ function panel(p: Panel, top: number): { svg: string; height: number } {
       `<text x="${tx}" y="${barsBottom + 20}" class="tlabel" text-anchor="middle">${esc(p.target.label)}</text>`,
     );
   }
+  parts.push(...labels);
   return { svg: parts.join('\n'), height: barsBottom - top + (p.target ? 30 : 14) + PANEL_PAD };
 }
 
@@ -65,11 +70,11 @@ export function chartSvg(panels: Panel[], caption: string): string {
 <style>
   .title { font-size: 15px; font-weight: 600; fill: #111827; }
   .label { font-size: 12.5px; fill: #374151; }
-  .value { font-size: 12.5px; fill: #111827; }
+  .value { font-size: 12.5px; fill: #111827; paint-order: stroke; stroke: #ffffff; stroke-width: 4px; }
   .bar { fill: #2563eb; }
   .ref { fill: #9ca3af; }
   .target { stroke: #dc2626; stroke-width: 1.5; stroke-dasharray: 5 4; }
-  .tlabel { font-size: 11.5px; fill: #dc2626; }
+  .tlabel { font-size: 11.5px; fill: #dc2626; paint-order: stroke; stroke: #ffffff; stroke-width: 4px; }
   .caption { font-size: 11px; fill: #6b7280; }
 </style>
 <rect width="100%" height="100%" fill="#ffffff"/>

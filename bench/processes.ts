@@ -14,6 +14,8 @@ export interface Child {
   log: string;
   /** Peak resident memory of the process so far (VmHWM), in MB; undefined once it is gone. */
   peakRssMb(): number | undefined;
+  /** Resident memory now (VmRSS), in MB. */
+  rssMb(): number | undefined;
   exited(): boolean;
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -47,15 +49,8 @@ export function startChild(name: string, entry: string, env: Record<string, stri
     pid: child.pid!,
     log,
     exited: () => gone,
-    peakRssMb() {
-      try {
-        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-        return kb ? Number(kb) / 1024 : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    peakRssMb: () => procStatusMb(child.pid!, 'VmHWM'),
+    rssMb: () => procStatusMb(child.pid!, 'VmRSS'),
     async stop(timeoutMs = 60_000) {
       if (gone) return;
       child.kill('SIGTERM');
@@ -64,6 +59,15 @@ export function startChild(name: string, entry: string, env: Record<string, stri
       clearTimeout(timer);
     },
   };
+}
+
+function procStatusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
+  try {
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The last lines of a child's log, for an error message. */

@@ -65,6 +65,7 @@ async function scenario(name: ScenarioName, run: () => Promise<ScenarioResult>):
 
 const base = { concurrency: o.concurrency, logLevel: o.logLevel };
 const startedAt = new Date();
+const loadAtStart = loadavg();
 
 if (wants('overhead') || wants('throughput'))
   await withStack(
@@ -116,12 +117,18 @@ if (wants('fleet'))
   );
 
 const rows = results.flatMap((r) => r.rows);
-const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, loadavg: loadavg(), node: process.version };
+const machine = {
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model,
+  loadAtStart,
+  loadAtEnd: loadavg(),
+  node: process.version,
+};
 console.log('');
 console.log(table(rows));
 console.log('');
 console.log(
-  `${o.quick ? 'QUICK sizes. ' : ''}Machine: ${machine.cpus} CPUs, load average ${machine.loadavg.map((l) => l.toFixed(1)).join(' ')}.`,
+  `${o.quick ? 'QUICK sizes. ' : ''}Machine: ${machine.cpus} CPUs, load average ${loadAtStart[0]!.toFixed(1)} at the start, ${machine.loadAtEnd[0]!.toFixed(1)} at the end.`,
 );
 if (problems.length) {
   console.log(`\nFAILED: ${problems.length} problem(s):`);
@@ -146,7 +153,7 @@ if (!o.quick) writeFileSync(join(o.outDir, 'latest.json'), JSON.stringify(report
 console.log(`\nJSON: ${file}${o.quick ? '' : ` (and ${join(o.outDir, 'latest.json')})`}`);
 if (o.chart && results.length) {
   mkdirSync(dirname(o.chart), { recursive: true });
-  const caption = `npm run bench, ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machine.cpus} CPUs (load ${machine.loadavg[0]!.toFixed(1)}); blue: the product, grey: references, red: targets`;
+  const caption = `npm run bench, ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machine.cpus} CPUs (load average ${loadAtStart[0]!.toFixed(1)} at the start); blue: the product, grey: references, red: targets`;
   writeFileSync(o.chart, chartSvg(panels(results), caption));
   console.log(`Chart: ${o.chart}`);
 }

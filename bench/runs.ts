@@ -41,12 +41,18 @@ export async function viewsOf(stack: Stack, runIds: string[], parallel = 16): Pr
   return out;
 }
 
-/** Each step's duration (first start to finish, ms) as the run shows it. */
-export function stepDurations(view: RunView): Partial<Record<StepName, number>> {
+/**
+ * Each step's duration (first start to finish, ms) as the run shows it; with `netOfWaits`, less the
+ * time it was set aside for providers' rate limits (what the step itself took).
+ */
+export function stepDurations(view: RunView, netOfWaits = false): Partial<Record<StepName, number>> {
   return Object.fromEntries(
     view.steps
       .filter((s) => s.startedAt && s.finishedAt)
-      .map((s) => [s.name, Date.parse(s.finishedAt!) - Date.parse(s.startedAt!)]),
+      .map((s) => [
+        s.name,
+        Date.parse(s.finishedAt!) - Date.parse(s.startedAt!) - (netOfWaits ? (s.rateLimit?.waitedMs ?? 0) : 0),
+      ]),
   );
 }
 
