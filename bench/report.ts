@@ -38,7 +38,7 @@ export function table(rows: Row[], markdown = false): string {
     r.target ?? '',
     r.pass === undefined ? '' : r.pass ? 'PASS' : 'MISS',
   ]);
-  const head = ['scenario', 'figure', 'measured', 'target', ''];
+  const head = ['scenario', 'figure', 'measured', 'target', 'result'];
   if (markdown) {
     const line = (c: string[]) => `| ${c.join(' | ')} |`;
     return [line(head), line(head.map(() => '---')), ...cells.map(line)].join('\n');

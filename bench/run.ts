@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chartSvg } from './chart.js';
-import { parseOptions, USAGE, type BenchOptions, type ScenarioName } from './options.js';
+import { parseOptions, SCENARIOS, USAGE, type BenchOptions, type ScenarioName } from './options.js';
 import { panels } from './panels.js';
 import { table, type ScenarioResult } from './report.js';
 import { fleet } from './scenarios/fleet.js';
@@ -116,6 +116,9 @@ if (wants('fleet'))
     scenario('fleet', () => fleet(stack, { clients: o.clients, timeoutMs: 90 * MINUTE })),
   );
 
+// In the order, whatever order they ran in.
+const order = (r: ScenarioResult) => SCENARIOS.indexOf(r.name as ScenarioName);
+results.sort((a, b) => order(a) - order(b));
 const rows = results.flatMap((r) => r.rows);
 const machine = {
   cpus: cpus().length,

@@ -84,7 +84,7 @@ export async function oneRun(stack: Stack, o: OneRunOptions): Promise<ScenarioRe
       { scenario, figure: 'rollback: backup fails → rolled_back', value: s(rolledBackAt - failedAt), unit: 's' },
       {
         scenario,
-        figure: '  of which the rollback itself (last step stopped → rolled_back)',
+        figure: 'of which the rollback itself: last step stopped → rolled_back',
         value: s(rolledBackAt - settledAt),
         unit: 's',
       },

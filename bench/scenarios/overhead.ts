@@ -96,7 +96,7 @@ export async function overhead(stack: Stack, o: OverheadOptions): Promise<Scenar
       },
       {
         scenario,
-        figure: '  stricter: (run − in-process critical path) ÷ 3 steps on it',
+        figure: 'stricter, per step on the critical path: (run − in-process critical path) ÷ 3',
         value: perPathStep,
         unit: 'ms',
       },
