@@ -19,6 +19,14 @@ export async function runMain(name: string, start: () => Promise<RunningProcess>
     if (logger) logger.error({ err }, 'unhandled rejection');
     else console.error(`${name}: unhandled rejection: ${err}`);
   });
+  // Listened for before start-up, so a signal that comes while the process is still starting is
+  // not Node's silent default (an abrupt exit): it is answered as soon as there is something to stop.
+  let signalled: string | undefined;
+  let onSignal = (signal: string) => {
+    signalled ??= signal;
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   let running: RunningProcess;
   try {
     running = await start();
@@ -57,6 +65,6 @@ export async function runMain(name: string, start: () => Promise<RunningProcess>
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  onSignal = stop;
+  if (signalled) stop(signalled);
 }
