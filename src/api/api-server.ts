@@ -16,7 +16,7 @@ export interface ApiServer {
 
 export async function startApi(config: ApiSettings, logger: Logger, host = '0.0.0.0'): Promise<ApiServer> {
   await assertRedisReachable(config.redisUrl);
-  const queues = createQueues(config.redisUrl, config.queuePrefix);
+  const queues = createQueues(config.redisUrl, config.queuePrefix, config.jobRetention);
   const store = new RunStore(queues.connection, config.queuePrefix);
   const events = new RunEventHub(config.redisUrl, config.queuePrefix);
   const app = createApp({ config, queues, store, logger, events });

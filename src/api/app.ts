@@ -3,6 +3,7 @@ import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { ProviderMode } from '../shared/providers.js';
 import type { FlowOptions } from '../runs/flow-builder.js';
+import type { JobRetention } from '../runs/queues.js';
 import type { Queues } from '../runs/queues.js';
 import type { RunEventHub } from '../runs/run-events.js';
 import type { RunStore } from '../runs/run-store.js';
@@ -36,6 +37,8 @@ export interface ApiSettings {
   writeLimit?: WriteLimitSettings;
   /** Where a `callbackUrl` may point (default: loopback in sandbox mode, no allow-lists). */
   callbacks?: OutboundSettings;
+  /** When finished jobs are removed (default: kept). */
+  jobRetention?: JobRetention;
 }
 
 export interface AppDeps {

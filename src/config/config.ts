@@ -4,6 +4,7 @@ import type { ApiSettings } from '../api/app.js';
 import { hashToken, parseApiTokens, type ApiToken } from '../api/api-tokens.js';
 import type { ProvidersConfig } from '../providers/provider-config.js';
 import { ConfigError } from '../shared/errors.js';
+import { FAILPOINT_NAMES, type FailpointName } from '../shared/failpoints.js';
 import { parseCidr } from '../shared/ip-ranges.js';
 import { PROVIDER_NAMES, type ProviderMode, type ProviderName } from '../shared/providers.js';
 import type { WorkerSettings } from '../worker/worker-runtime.js';
@@ -72,6 +73,14 @@ const base = z.object({
   RATE_BUDGET_TIME_SCALE: z.coerce.number().positive().max(100).optional(),
   RATE_LIMIT_INLINE_WAIT_MS: z.coerce.number().int().min(0).default(3000),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  JOB_RETENTION_S: positiveInt.default(86_400),
+  JOB_RETENTION_COUNT: positiveInt.default(10_000),
+  RUN_RETENTION_S: z.coerce.number().int().min(0).default(2_592_000),
+  RECONCILE_INTERVAL_MS: positiveInt.default(15_000),
+  RECONCILE_QUIET_MS: positiveInt.default(30_000),
+  RUN_DEADLINE_MS: positiveInt.default(10_800_000),
+  FAILPOINTS: z.string().optional(),
+  NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -257,6 +266,12 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
   let callbackSecret = env.CALLBACK_SECRET;
   const callbackSecretGenerated = !callbackSecret && roles.has('worker') && Boolean(options.generateMissingSecrets);
   if (callbackSecretGenerated) callbackSecret = randomBytes(24).toString('base64url');
+  const failpoints = list(env.FAILPOINTS);
+  for (const f of failpoints)
+    if (!(FAILPOINT_NAMES as readonly string[]).includes(f))
+      problems.push(`FAILPOINTS: "${f}" is not a failpoint (${FAILPOINT_NAMES.join(', ')})`);
+  if (failpoints.length && (env.NODE_ENV === 'production' || providersMode === 'live'))
+    problems.push('FAILPOINTS: test seams that kill the process; refused in production and with live providers');
 
   if (problems.length) throw new ConfigError(problems);
 
@@ -285,6 +300,14 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
     writeLimit: { points: env.API_WRITE_LIMIT, windowSeconds: env.API_WRITE_WINDOW_S },
     callbacks: { allowLoopback: providersMode === 'sandbox', allowedHosts, allowedNetworks },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    jobRetention: { ageSeconds: env.JOB_RETENTION_S, count: env.JOB_RETENTION_COUNT },
+    finishedRunTtlMs: env.RUN_RETENTION_S * 1000,
+    failpoints: failpoints as FailpointName[],
+    reconciler: {
+      intervalMs: env.RECONCILE_INTERVAL_MS,
+      quietMs: env.RECONCILE_QUIET_MS,
+      deadlineMs: env.RUN_DEADLINE_MS,
+    },
     metricsToken: env.METRICS_TOKEN,
     callbackDelivery: { secret: callbackSecret, attempts: env.CALLBACK_ATTEMPTS, backoffMs: env.CALLBACK_BACKOFF_MS },
     callbackSecretGenerated,

@@ -1,20 +1,15 @@
 import type { Job } from 'bullmq';
 import type { Logger } from '../shared/logger.js';
 import { AppError } from '../shared/errors.js';
+import { failpoint } from '../shared/failpoints.js';
 import { recordCompensation, recordRunFinished } from '../shared/metrics.js';
 import { resourceNames } from '../shared/names.js';
-import { stepJob, type RunCommandDeps } from '../runs/run-commands.js';
-import {
-  attemptsOf,
-  type CompensationRecord,
-  type RollbackJobData,
-  type RunRecord,
-  type StepJobData,
-} from '../runs/run.types.js';
+import type { RunCommandDeps } from '../runs/run-commands.js';
+import type { CompensationRecord, RollbackJobData, RunRecord, StepRecord } from '../runs/run.types.js';
+import { currentStepRecord, stepJob } from '../runs/step-ledger.js';
 import { rollbackOrder, stepNode, type StepName } from '../steps/step-graph.js';
 import type { Resources, StepDefinition } from '../steps/step.types.js';
 import { createCompensationContext, type ContextDeps } from '../runs/step-context.js';
-import { jobError } from '../runs/step-failures.js';
 import { runCompensation, type CompensationOptions } from './compensation-runner.js';
 
 export interface RollbackDeps extends RunCommandDeps, ContextDeps {
@@ -48,15 +43,14 @@ export async function processRollback(
   if (!run || run.state !== 'rolling_back' || run.rollbacks !== rollback) return { state: run?.state ?? 'missing' };
   const log = deps.logger.child({ runId, clientId: run.clientId, jobId: job.id, rollback });
 
-  const jobs = new Map<StepName, Job | undefined>();
-  const failedJobs = new Set<StepName>();
+  // What each step created is in the run record; its job (which may be gone) only says whether it has stopped.
+  const steps = new Map<StepName, StepRecord | undefined>();
   for (const step of rollbackOrder()) {
     const sj = await stepJob(deps, run, step);
     const state = sj ? await sj.getState() : 'unknown';
     if (!SETTLED.has(state))
       throw new AppError('INVALID_STATE', `step ${step} is still ${state}; rollback waits for it`, { retryable: true });
-    jobs.set(step, sj);
-    if (state === 'failed') failedJobs.add(step);
+    steps.set(step, await currentStepRecord(deps.queues, run, step));
   }
 
   const results = new Map<StepName, CompensationRecord>();
@@ -71,15 +65,16 @@ export async function processRollback(
       results.set(step, prior);
       continue;
     }
-    const sj = jobs.get(step);
+    const done = steps.get(step);
     const node = stepNode(step);
-    if (!sj || !touched(sj)) continue; // never started: it created nothing
-    if (failedJobs.has(step) && refusedBeforeCreating(sj)) continue; // its credential was refused before it created anything
+    if (!done?.resources) continue; // never got past its checks: it created nothing
+    if (refusedBeforeCreating(done)) continue; // its credential was refused before it created anything
     if (node.undo !== 'compensate') continue; // undone with its parent, below
-    const recorded: Resources = (sj.data as { resources?: Resources }).resources ?? {};
+    const recorded: Resources = done.resources;
     const ctx = createCompensationContext(deps, run, step, recorded, signal);
     const startedAt = new Date().toISOString();
     const attempt = await runCompensation(deps.steps.get(step)!, ctx, deps.compensation);
+    failpoint('rollback.after-compensation');
     const record: CompensationRecord = attempt.ok
       ? {
           state: 'compensated',
@@ -105,8 +100,8 @@ export async function processRollback(
 
   for (const step of rollbackOrder()) {
     const node = stepNode(step);
-    const sj = jobs.get(step);
-    if (node.undo === 'compensate' || !sj || !touched(sj) || run.compensations[step]?.state === 'compensated') continue;
+    if (node.undo === 'compensate' || !steps.get(step)?.resources || run.compensations[step]?.state === 'compensated')
+      continue;
     const parent = results.get(node.undo.with);
     if (!parent) continue;
     const record: CompensationRecord =
@@ -121,6 +116,7 @@ export async function processRollback(
     await save(step, record);
   }
 
+  failpoint('rollback.before-final');
   const failed = [...results.entries()].filter(([, r]) => r.state === 'compensation_failed').map(([s]) => s);
   const finishedAt = new Date().toISOString();
   const seconds = (Date.parse(finishedAt) - Date.parse(run.createdAt)) / 1000;
@@ -146,27 +142,18 @@ export async function processRollback(
 }
 
 /**
- * A step that got past its checks (it marks its job data with `resources` before it
- * calls any provider) may have created something, even if it then failed or crashed.
- */
-function touched(job: Job): boolean {
-  return (job.data as { resources?: Resources }).resources !== undefined;
-}
-
-/**
- * A failed step whose one and only attempt failed because a provider refused the credential, before it
+ * A step whose one and only attempt failed because a provider refused the credential, before it
  * recorded anything, created nothing: every step records what it created (or the secret it is
  * about to create with) before its next provider call. Compensating it would only be refused in
  * turn and list as left a resource that does not exist.
  */
-function refusedBeforeCreating(job: Job): boolean {
-  const data = job.data as StepJobData;
-  const attempts = attemptsOf(job as Job<StepJobData>);
+function refusedBeforeCreating(record: StepRecord): boolean {
   return (
-    jobError(job)?.code === 'PROVIDER_AUTH_FAILED' &&
-    attempts === 1 &&
-    Object.keys(data.resources ?? {}).length === 0 &&
-    Object.keys(data.sealed ?? {}).length === 0
+    record.state === 'failed' &&
+    record.error?.code === 'PROVIDER_AUTH_FAILED' &&
+    record.attempts === 1 &&
+    Object.keys(record.resources ?? {}).length === 0 &&
+    Object.keys(record.sealed ?? {}).length === 0
   );
 }
 
@@ -180,4 +167,46 @@ function leftName(run: RunRecord, step: StepName): string {
     n8n: n.n8nWorkflow,
     backup: n.backupPath,
   }[step];
+}
+
+/**
+ * Ends a rollback that cannot finish (its job gave up, or it outlived the run deadline) as
+ * `rollback_failed`, listing as left every resource of a step that got past its checks and was
+ * not undone, so an operator sees what to clean up and can try the rollback again.
+ */
+export async function abandonRollback(
+  deps: Pick<RollbackDeps, 'store' | 'queues' | 'logger' | 'notify'>,
+  run: RunRecord,
+  reason: string,
+): Promise<boolean> {
+  const finishedAt = new Date().toISOString();
+  const failed: StepName[] = [];
+  for (const step of rollbackOrder()) {
+    if (run.compensations[step]?.state === 'compensated') continue;
+    const done = await currentStepRecord(deps.queues, run, step);
+    if (!done?.resources) continue;
+    failed.push(step);
+    await deps.store.setCompensation(run.runId, step, {
+      state: 'compensation_failed',
+      attempts: run.compensations[step]?.attempts ?? 0,
+      error: { code: 'ROLLBACK_ABANDONED', message: reason, retryable: true },
+      left: { ...done.resources, name: leftName(run, step) },
+      finishedAt,
+    });
+  }
+  const moved = await deps.store.transition(run.runId, ['rolling_back'], 'rollback_failed', {
+    finishedAt,
+    error: {
+      code: 'ROLLBACK_INCOMPLETE',
+      message: `${reason}; ${failed.length ? `left: ${failed.join(', ')}; ` : ''}retry the rollback`,
+      retryable: true,
+      ...(run.error?.step ? { step: run.error.step } : {}),
+    },
+  });
+  if (moved.ok) {
+    recordRunFinished('rollback_failed', (Date.parse(finishedAt) - Date.parse(run.createdAt)) / 1000);
+    deps.logger.error({ runId: run.runId, failed }, `rollback abandoned: ${reason}`);
+    await deps.notify?.(run.runId);
+  }
+  return moved.ok;
 }

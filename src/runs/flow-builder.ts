@@ -1,12 +1,14 @@
 import type { FlowJob } from 'bullmq';
 import { STEP_GRAPH, sinkSteps, stepNode, type StepName } from '../steps/step-graph.js';
 import type { ProvisionRequest } from '../shared/provision-request.js';
-import { PROVISION_QUEUE } from './queues.js';
+import { PROVISION_QUEUE, retentionOptions, type JobRetention } from './queues.js';
 import type { FinalizeJobData, StepJobData } from './run.types.js';
 
 export interface FlowOptions {
   stepAttempts: number;
   stepBackoffMs: number;
+  /** When finished jobs of the flow are removed (none: kept). */
+  retention?: JobRetention;
 }
 
 /** What a step carries over from an earlier generation: its checkpoint and attempts spent. */
@@ -69,6 +71,7 @@ export function buildFlow(
           attempts: options.stepAttempts,
           backoff: { type: 'provider', delay: options.stepBackoffMs },
           ...(generation === 1 && stepNode(step).needs.length === 0 ? { priority: NEW_RUN_PRIORITY } : {}),
+          ...retentionOptions(options.retention),
         },
         ...(children.length ? { children } : {}),
       },
@@ -83,6 +86,7 @@ export function buildFlow(
       jobId: stepJobId(runId, generation, 'finalize'),
       attempts: 10,
       backoff: { type: 'exponential', delay: 1000 },
+      ...retentionOptions(options.retention),
     },
     children: sinkSteps().flatMap(node),
   };

@@ -6,6 +6,25 @@ export const PROVISION_QUEUE = 'provision';
 export const ROLLBACK_QUEUE = 'rollback';
 /** Signed completion callbacks, one job per run and final state (src/worker/callbacks.ts). */
 export const CALLBACK_QUEUE = 'callback';
+/** The reconciler's scheduled passes (src/worker/reconciler.ts). */
+export const MAINTENANCE_QUEUE = 'maintenance';
+
+/**
+ * How long finished jobs stay in Redis (BullMQ's removeOnComplete/removeOnFail): by age and by
+ * count, whichever comes first. Nothing depends on a finished job: the run record keeps each
+ * step's outcome, resources and sealed secrets (src/runs/step-ledger.ts).
+ */
+export interface JobRetention {
+  ageSeconds: number;
+  count: number;
+}
+
+/** BullMQ's job options for a retention; none (kept for ever) when there is none. */
+export function retentionOptions(retention: JobRetention | undefined) {
+  if (!retention) return {};
+  const keep = { age: retention.ageSeconds, count: retention.count };
+  return { removeOnComplete: keep, removeOnFail: keep };
+}
 
 /** The producer side of the queues: what the API and the worker both enqueue with. */
 export interface Queues {
@@ -15,15 +34,18 @@ export interface Queues {
   callback: Queue;
   flows: FlowProducer;
   prefix: string;
+  /** What every job added through these queues (flows included) carries. */
+  retention?: JobRetention;
   close(): Promise<void>;
 }
 
-export function createQueues(redisUrl: string, prefix: string): Queues {
+export function createQueues(redisUrl: string, prefix: string, retention?: JobRetention): Queues {
   const connection = createRedis(redisUrl, 'producer');
   connection.on('error', () => undefined); // surfaced by /readyz and by the calls that fail
-  const provision = new Queue(PROVISION_QUEUE, { connection, prefix });
-  const rollback = new Queue(ROLLBACK_QUEUE, { connection, prefix });
-  const callback = new Queue(CALLBACK_QUEUE, { connection, prefix });
+  const defaultJobOptions = retentionOptions(retention);
+  const provision = new Queue(PROVISION_QUEUE, { connection, prefix, defaultJobOptions });
+  const rollback = new Queue(ROLLBACK_QUEUE, { connection, prefix, defaultJobOptions });
+  const callback = new Queue(CALLBACK_QUEUE, { connection, prefix, defaultJobOptions });
   const flows = new FlowProducer({ connection, prefix });
   // Their errors are the connection's (surfaced as above); without a listener BullMQ prints each one.
   provision.on('error', () => undefined);
@@ -36,6 +58,7 @@ export function createQueues(redisUrl: string, prefix: string): Queues {
     callback,
     flows,
     prefix,
+    ...(retention ? { retention } : {}),
     async close() {
       await Promise.allSettled([provision.close(), rollback.close(), callback.close(), flows.close()]);
       connection.disconnect();

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Job } from 'bullmq';
 import { AppError } from '../shared/errors.js';
 import { clientKey } from '../shared/names.js';
 import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
@@ -7,7 +6,9 @@ import type { ProvisionRequest } from '../shared/provision-request.js';
 import { buildFlow, flowStepJobs, jobName, rollbackJobId, type Carried, type FlowOptions } from './flow-builder.js';
 import type { Queues } from './queues.js';
 import type { RunStore } from './run-store.js';
-import { attemptsOf, type RollbackJobData, type RunRecord, type StepJobData } from './run.types.js';
+import type { RollbackJobData, RunRecord, RunState } from './run.types.js';
+import { currentStepRecord, isDone } from './step-ledger.js';
+import { failpoint } from '../shared/failpoints.js';
 
 /**
  * What can be done to a run: start, retry from the failed step, roll back. Shared by
@@ -28,6 +29,7 @@ export async function startRun(deps: RunCommandDeps, request: ProvisionRequest, 
   const runId = randomUUID();
   const claim = await deps.store.claim(runId, clientKey(request.clientId), request, new Date(), by);
   if (claim.kind === 'created') {
+    failpoint('run.after-claim');
     await enqueueFirstFlow(deps, claim.runId, request);
   } else if (claim.kind === 'in_flight') {
     // A process may have died between claiming and enqueueing: adding the same
@@ -40,33 +42,53 @@ export async function startRun(deps: RunCommandDeps, request: ProvisionRequest, 
 
 async function enqueueFirstFlow(deps: RunCommandDeps, runId: string, request: ProvisionRequest): Promise<void> {
   await deps.store.setStepJobs(runId, flowStepJobs(runId, 1, STEP_NAMES));
-  await deps.queues.flows.add(buildFlow(runId, 1, request, deps.flow));
+  await deps.queues.flows.add(buildFlow(runId, 1, request, flowOptions(deps)));
 }
 
 /** Resume a failed run from the steps that did not succeed; the ones that did are not run again. */
 export async function retryRun(deps: RunCommandDeps, runId: string, by?: string): Promise<RunRecord> {
   const run = await requireRun(deps, runId);
   if (run.state !== 'failed') throw invalidState(run, 'retry', ['failed']);
+  const moved = await resumeRun(deps, run, ['failed'], by);
+  if (!moved)
+    throw invalidState({ ...run, state: (await deps.store.get(runId))?.state ?? run.state }, 'retry', ['failed']);
+  return (await deps.store.get(runId))!;
+}
+
+/**
+ * Builds the run's flow again, as a new generation, from the steps that have not succeeded (the
+ * ones that did are read from the run record), carrying what each recorded and the attempts it
+ * spent; a retry, and the reconciler for a run whose flow was lost. False when the run was not in
+ * one of `from` (someone else moved it).
+ */
+export async function resumeRun(
+  deps: RunCommandDeps,
+  run: RunRecord,
+  from: readonly RunState[],
+  by?: string,
+): Promise<boolean> {
   const todo = new Set<StepName>();
   const carried: Partial<Record<StepName, Carried>> = {};
   for (const step of STEP_NAMES) {
-    const job = await stepJob(deps, run, step);
-    if (job && (await job.getState()) === 'completed') continue;
+    const record = await currentStepRecord(deps.queues, run, step);
+    if (isDone(record)) continue;
     todo.add(step);
-    if (job) {
+    const prior = record ?? run.steps[step];
+    if (prior) {
       carried[step] = {
-        ...(job.data.resources ? { resources: job.data.resources } : {}),
-        ...(job.data.sealed ? { sealed: job.data.sealed } : {}),
-        priorAttempts: attemptsOf(job),
+        ...(prior.resources ? { resources: prior.resources } : {}),
+        ...(prior.sealed ? { sealed: prior.sealed } : {}),
+        priorAttempts: prior.attempts,
       };
     }
   }
-  const moved = await deps.store.transition(runId, ['failed'], 'queued', { error: null, by }, 'generation');
-  if (!moved.ok) throw invalidState({ ...run, state: moved.previous ?? run.state }, 'retry', ['failed']);
+  const moved = await deps.store.transition(run.runId, from, 'queued', { error: null, by }, 'generation');
+  if (!moved.ok) return false;
+  failpoint('run.after-transition');
   const generation = moved.counter;
-  await deps.store.setStepJobs(runId, flowStepJobs(runId, generation, todo));
-  await deps.queues.flows.add(buildFlow(runId, generation, run.request, deps.flow, todo, carried));
-  return (await deps.store.get(runId))!;
+  await deps.store.setStepJobs(run.runId, flowStepJobs(run.runId, generation, todo));
+  await deps.queues.flows.add(buildFlow(run.runId, generation, run.request, flowOptions(deps), todo, carried));
+  return true;
 }
 
 export const ROLLBACK_FROM = ['failed', 'succeeded', 'rollback_failed'] as const;
@@ -82,6 +104,7 @@ export async function startRollback(deps: RunCommandDeps, runId: string, by?: st
     'rollbacks',
   );
   if (!moved.ok) throw invalidState({ ...run, state: moved.previous ?? run.state }, 'roll back', ROLLBACK_FROM);
+  failpoint('run.after-transition');
   await enqueueRollback(deps, run, moved.counter);
   return (await deps.store.get(runId))!;
 }
@@ -100,14 +123,9 @@ export async function enqueueRollback(
   });
 }
 
-export async function stepJob(
-  deps: Pick<RunCommandDeps, 'queues'>,
-  run: RunRecord,
-  step: StepName,
-): Promise<Job<StepJobData> | undefined> {
-  const id = run.stepJobs[step];
-  return id ? ((await Job.fromId<StepJobData>(deps.queues.provision, id)) ?? undefined) : undefined;
-}
+/** Flows keep the queues' retention: a FlowProducer does not apply a queue's default job options. */
+const flowOptions = (deps: RunCommandDeps): FlowOptions =>
+  deps.queues.retention ? { ...deps.flow, retention: deps.queues.retention } : deps.flow;
 
 async function requireRun(deps: RunCommandDeps, runId: string): Promise<RunRecord> {
   const run = await deps.store.get(runId);

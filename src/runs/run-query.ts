@@ -25,23 +25,18 @@ export async function queryRuns(
   const skip = (page - 1) * pageSize;
   if (!state) {
     const ids = await store.listIds(key, skip, skip + pageSize);
-    const runs = await loadAll(store, ids.slice(0, pageSize));
+    const runs = await store.getAll(ids.slice(0, pageSize), key);
     return { runs, hasMore: ids.length > pageSize };
   }
   const found: RunRecord[] = [];
   let matched = 0;
   for (let start = 0; found.length <= pageSize; start += CHUNK) {
     const ids = await store.listIds(key, start, start + CHUNK - 1);
-    for (const run of await loadAll(store, ids)) {
+    for (const run of await store.getAll(ids, key)) {
       if (run.state !== state) continue;
       if (matched++ >= skip) found.push(run);
     }
     if (ids.length < CHUNK) break;
   }
   return { runs: found.slice(0, pageSize), hasMore: found.length > pageSize };
-}
-
-async function loadAll(store: RunStore, ids: string[]): Promise<RunRecord[]> {
-  const runs = await Promise.all(ids.map((id) => store.get(id)));
-  return runs.filter((r): r is RunRecord => r !== undefined);
 }

@@ -2,7 +2,15 @@ import type { Redis } from 'ioredis';
 import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
 import type { ProvisionRequest } from '../shared/provision-request.js';
 import { publishRunEvent, type RunEvent } from './run-events.js';
-import type { CompensationRecord, RunError, RunRecord, RunState, RunTransition, SettledStep } from './run.types.js';
+import type {
+  CompensationRecord,
+  RunError,
+  RunRecord,
+  RunState,
+  RunTransition,
+  SettledStep,
+  StepRecord,
+} from './run.types.js';
 import type { CallbackAttempt } from './callback-attempt.js';
 
 /**
@@ -24,9 +32,15 @@ redis.call('HSET', KEYS[2], unpack(ARGV, 4))
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
 return {'created', ARGV[1]}
 `;
 
+/**
+ * KEYS: the run, the index of runs in a transitional state (scored by when they last changed,
+ * what the reconciler reads). ARGV: from (comma-separated), to, counter to increment, at, by,
+ * milliseconds the run is kept once it reached `to` (0: for ever), now in ms, then field/value pairs.
+ */
 const TRANSITION = `
 local st = redis.call('HGET', KEYS[1], 'state')
 if not st then return {0, '', 0} end
@@ -34,13 +48,32 @@ for s in string.gmatch(ARGV[1], '[^,]+') do
   if s == st then
     local n = 0
     if ARGV[3] ~= '' then n = redis.call('HINCRBY', KEYS[1], ARGV[3], 1) end
-    redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 6))
+    redis.call('HSET', KEYS[1], 'state', ARGV[2], unpack(ARGV, 8))
     local h = redis.call('HINCRBY', KEYS[1], 'history', 1)
     redis.call('HSET', KEYS[1], 'history:' .. h, cjson.encode({at = ARGV[4], from = st, to = ARGV[2], by = ARGV[5]}))
+    local runId = redis.call('HGET', KEYS[1], 'runId')
+    local to = ARGV[2]
+    if to == 'queued' or to == 'running' or to == 'failed' or to == 'rolling_back' then
+      redis.call('ZADD', KEYS[2], ARGV[7], runId)
+    else
+      redis.call('ZREM', KEYS[2], runId)
+    end
+    if tonumber(ARGV[6]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[6]) else redis.call('PERSIST', KEYS[1]) end
     return {1, st, n}
   end
 end
 return {0, st, 0}
+`;
+
+/**
+ * Writes a step's record (StepRecord) only if the job writing it is still the run's job for the
+ * step: a job of an older generation, or one the run has moved past, writes nothing.
+ * KEYS: the run. ARGV: step, job id, record (JSON), updatedAt.
+ */
+const SET_STEP = `
+if redis.call('HGET', KEYS[1], 'job:' .. ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'step:' .. ARGV[1], ARGV[3], 'updatedAt', ARGV[4])
+return 1
 `;
 
 /** Appends to the run's callback attempts (`cb:<n>` fields), only while the run exists. */
@@ -60,18 +93,37 @@ export interface TransitionResult {
   counter: number;
 }
 
+export interface RunStoreOptions {
+  /**
+   * How long a run is kept once it reached a final state in which the client holds nothing
+   * (`rolled_back`); 0 keeps it for ever. A provisioned client's run (`succeeded`), and every
+   * run still asking for attention (`failed`, `rollback_failed`), stay until they move on.
+   */
+  finishedRunTtlMs?: number;
+}
+
+/** Final states in which the client holds nothing at the providers: their runs expire. */
+const EXPIRING: ReadonlySet<RunState> = new Set(['rolled_back']);
+
 export class RunStore {
+  private readonly finishedRunTtlMs: number;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     /** Who the history names for changes made without a `by`: `worker` in the worker, else `system`. */
     private readonly actor: string = 'system',
-  ) {}
+    options: RunStoreOptions = {},
+  ) {
+    this.finishedRunTtlMs = options.finishedRunTtlMs ?? 0;
+  }
 
   private runKey = (runId: string) => `${this.prefix}:run:${runId}`;
   private clientKey = (key: string) => `${this.prefix}:client:${key}`;
   private clientRunsKey = (key: string) => `${this.prefix}:client-runs:${key}`;
   private allRunsKey = () => `${this.prefix}:runs`;
+  /** Runs in a transitional state, scored by when they last changed state (the reconciler's worklist). */
+  private activeRunsKey = () => `${this.prefix}:active-runs`;
 
   /** Creates the run unless the client already has one in flight, provisioned, or needing attention. */
   async claim(
@@ -98,11 +150,12 @@ export class RunStore {
     };
     const [kind, id] = (await this.redis.eval(
       CLAIM,
-      4,
+      5,
       this.clientKey(clientKey),
       this.runKey(runId),
       this.clientRunsKey(clientKey),
       this.allRunsKey(),
+      this.activeRunsKey(),
       runId,
       `${this.prefix}:run:`,
       String(now.getTime()),
@@ -120,20 +173,24 @@ export class RunStore {
     patch: { error?: RunError | null; startedAt?: string; finishedAt?: string; generation?: number; by?: string } = {},
     increment?: 'generation' | 'rollbacks',
   ): Promise<TransitionResult> {
-    const at = new Date().toISOString();
+    const now = new Date();
+    const at = now.toISOString();
     const fields: string[] = ['updatedAt', at];
     if (patch.error !== undefined) fields.push('error', patch.error === null ? '' : JSON.stringify(patch.error));
     if (patch.startedAt) fields.push('startedAt', patch.startedAt);
     if (patch.finishedAt) fields.push('finishedAt', patch.finishedAt);
     const [ok, previous, counter] = (await this.redis.eval(
       TRANSITION,
-      1,
+      2,
       this.runKey(runId),
+      this.activeRunsKey(),
       from.join(','),
       to,
       increment ?? '',
       at,
       patch.by ?? this.actor,
+      String(EXPIRING.has(to) ? this.finishedRunTtlMs : 0),
+      String(now.getTime()),
       ...fields,
     )) as [number, string, number];
     if (ok === 1) await this.announce({ type: 'run', runId, state: to });
@@ -143,6 +200,34 @@ export class RunStore {
   async setStepJobs(runId: string, jobs: Partial<Record<StepName, string>>): Promise<void> {
     const fields = Object.entries(jobs).flatMap(([step, id]) => [`job:${step}`, id]);
     if (fields.length) await this.redis.hset(this.runKey(runId), ...fields);
+  }
+
+  /**
+   * Writes a step's record if `record.jobId` is still the run's job for the step (compare-and-set);
+   * false when the run has moved past that job (or is gone), and nothing was written.
+   */
+  async setStep(runId: string, step: StepName, record: StepRecord): Promise<boolean> {
+    const written = await this.redis.eval(
+      SET_STEP,
+      1,
+      this.runKey(runId),
+      step,
+      record.jobId,
+      JSON.stringify(record),
+      new Date().toISOString(),
+    );
+    if (written === 1) await this.announce({ type: 'step', runId });
+    return written === 1;
+  }
+
+  /** Runs in a transitional state that have not changed state since `before` (ms), oldest first. */
+  async quietActiveRuns(before: number, offset: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.activeRunsKey(), 0, before, 'LIMIT', offset, limit);
+  }
+
+  /** Drops an id from the transitional index (its run is gone). */
+  async forgetActive(runId: string): Promise<void> {
+    await this.redis.zrem(this.activeRunsKey(), runId);
   }
 
   async setCompensation(runId: string, step: StepName, record: CompensationRecord): Promise<void> {
@@ -181,8 +266,20 @@ export class RunStore {
 
   /** Runs of a client (or of all clients), newest first. */
   async list(clientKey: string | undefined, limit = 50): Promise<RunRecord[]> {
-    const ids = await this.listIds(clientKey, 0, limit - 1);
+    return this.getAll(await this.listIds(clientKey, 0, limit - 1), clientKey);
+  }
+
+  /**
+   * The runs of ids read from a list (of a client, or of all), in order; the ids of runs that
+   * expired (see RunStoreOptions) are dropped from that list on the way.
+   */
+  async getAll(ids: readonly string[], clientKey: string | undefined): Promise<RunRecord[]> {
     const runs = await Promise.all(ids.map((id) => this.get(id)));
+    const gone = ids.filter((_, i) => runs[i] === undefined);
+    if (gone.length) {
+      const key = clientKey === undefined ? this.allRunsKey() : this.clientRunsKey(clientKey);
+      await this.redis.zrem(key, ...gone);
+    }
     return runs.filter((r): r is RunRecord => r !== undefined);
   }
 
@@ -195,10 +292,13 @@ export class RunStore {
 
 function toRecord(h: Record<string, string>): RunRecord {
   const stepJobs: RunRecord['stepJobs'] = {};
+  const steps: RunRecord['steps'] = {};
   const compensations: RunRecord['compensations'] = {};
   for (const step of STEP_NAMES) {
     const job = h[`job:${step}`];
     if (job) stepJobs[step] = job;
+    const record = h[`step:${step}`];
+    if (record) steps[step] = JSON.parse(record) as StepRecord;
     const comp = h[`comp:${step}`];
     if (comp) compensations[step] = JSON.parse(comp) as CompensationRecord;
   }
@@ -220,6 +320,7 @@ function toRecord(h: Record<string, string>): RunRecord {
     ...(h.error ? { error: JSON.parse(h.error) as RunError } : {}),
     generation: Number(h.generation ?? 1),
     stepJobs,
+    steps,
     rollbacks: Number(h.rollbacks ?? 0),
     compensations,
     ...(h.settled ? { settled: JSON.parse(h.settled) as RunRecord['settled'] } : {}),

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Resources } from '../steps/step.types.js';
 import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
-import { stepJob } from './run-commands.js';
+import { stepJob } from './step-ledger.js';
 import type { Queues } from './queues.js';
 import { jobError } from './step-failures.js';
 import type { RunView, StepView } from './run-view.schema.js';
@@ -11,6 +11,7 @@ import {
   type SettledStep,
   type StepJobData,
   type StepJobResult,
+  type StepRecord,
   type StepState,
 } from './run.types.js';
 
@@ -70,8 +71,25 @@ async function currentStep(
   if (settled && settled.jobId === run.stepJobs[name])
     return { view: settled.view as StepView, ...(settled.resources ? { resources: settled.resources } : {}) };
   const job = await stepJob({ queues }, run, name);
-  const resources = (job?.returnvalue as StepJobResult | null | undefined)?.resources ?? job?.data.resources;
-  return { view: await viewStep(name, job), ...(resources ? { resources } : {}) };
+  const record = run.steps[name]?.jobId === run.stepJobs[name] ? run.steps[name] : undefined;
+  const resources =
+    record?.resources ?? (job?.returnvalue as StepJobResult | null | undefined)?.resources ?? job?.data.resources;
+  const view = job ? await viewStep(name, job) : recordedStep(name, record);
+  return { view, ...(resources ? { resources } : {}) };
+}
+
+/** A step whose job is gone (removed by age or count): as its record tells it. */
+function recordedStep(name: StepName, record: StepRecord | undefined): StepView {
+  if (!record) return { name, state: 'pending', attempts: 0 };
+  const notRun = record.error?.code === 'DEPENDENCY_FAILED' && record.state === 'failed';
+  return {
+    name,
+    state: notRun ? 'pending' : record.state,
+    attempts: record.attempts,
+    ...(record.startedAt ? { startedAt: record.startedAt } : {}),
+    ...(record.finishedAt && !notRun ? { finishedAt: record.finishedAt } : {}),
+    ...(record.error && record.state !== 'succeeded' && record.state !== 'skipped' ? { error: record.error } : {}),
+  };
 }
 
 /** What `finalize` keeps in the run record once every step job of the run has stopped. */
@@ -84,8 +102,7 @@ export async function settleSteps(queues: Queues, run: RunRecord): Promise<Parti
   return settled;
 }
 
-async function viewStep(name: StepName, job: Job<StepJobData> | undefined): Promise<StepView> {
-  if (!job) return { name, state: 'pending', attempts: 0 };
+async function viewStep(name: StepName, job: Job<StepJobData>): Promise<StepView> {
   const state = await job.getState();
   const error = jobError(job);
   const attempts = attemptsOf(job);

@@ -55,6 +55,28 @@ export interface SettledStep {
   resources?: Resources;
 }
 
+/**
+ * A step as the run record keeps it: the system of record. Written by the step's current job
+ * (compare-and-set on the run's job id for the step) when it gets past its checks, when it
+ * records what it created, and when it ends; read by finalize, retry, rollback and the run view,
+ * so none of them depends on the step's BullMQ job still existing (jobs are removed by age and count).
+ */
+export interface StepRecord {
+  /** The job that wrote it last: the run's job for the step when it was written. */
+  jobId: string;
+  state: 'running' | 'succeeded' | 'skipped' | 'failed';
+  /** Present once the step got past its checks: from then on it may have created something. */
+  resources?: Resources;
+  /** Its secrets, sealed (never in clear in Redis). */
+  sealed?: Record<string, string>;
+  /** Attempts spent, across generations; a rate-limit wait is not one. */
+  attempts: number;
+  startedAt?: string;
+  finishedAt?: string;
+  /** The last failed attempt's error. */
+  error?: ErrorView;
+}
+
 /** A failed attempt of a step job, as the step processor recorded it in the job's data. */
 export interface AttemptFailure extends ErrorView {
   attempt: number;
@@ -77,6 +99,8 @@ export interface RunRecord {
   generation: number;
   /** The BullMQ job id holding each step's latest attempt. */
   stepJobs: Partial<Record<StepName, string>>;
+  /** Each step's outcome, resources and sealed secrets (see StepRecord). */
+  steps: Partial<Record<StepName, StepRecord>>;
   rollbacks: number;
   compensations: Partial<Record<StepName, CompensationRecord>>;
   /** The steps as they stood when the run settled (see SettledStep). */

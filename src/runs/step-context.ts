@@ -1,4 +1,3 @@
-import type { Job } from 'bullmq';
 import type { Sealer } from '../shared/crypto.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -7,9 +6,9 @@ import type { ProvidersConfig } from '../providers/provider-config.js';
 import { buildCompensationContext, buildStepContext, type CheckpointStore } from '../steps/step-context.js';
 import type { StepName } from '../steps/step-graph.js';
 import type { CompensationContext, Resources, StepContext, StepTimings } from '../steps/step.types.js';
-import { stepJob } from './run-commands.js';
 import type { Queues } from './queues.js';
-import type { RunRecord, StepJobData, StepJobResult } from './run.types.js';
+import type { RunRecord } from './run.types.js';
+import { currentStepRecord, isDone, type StepLedger } from './step-ledger.js';
 
 /** What the worker's step and rollback processors build contexts from. */
 export interface ContextDeps {
@@ -36,31 +35,28 @@ const environment = (deps: ContextDeps, run: RunRecord, signal: AbortSignal | un
 });
 
 /**
- * The step's checkpoint in its BullMQ job data (resources in clear, secrets sealed), and
- * its inputs from the return values of the jobs it needs.
+ * The step's checkpoint in the run record and its job's data (resources in clear, secrets
+ * sealed), kept by its ledger; its inputs from the records of the steps it needs.
  */
-function jobCheckpoint(deps: ContextDeps, run: RunRecord, job: Job<StepJobData>): CheckpointStore {
-  const step = job.data.step;
+function ledgerCheckpoint(deps: ContextDeps, run: RunRecord, step: StepName, ledger: StepLedger): CheckpointStore {
   const open = (owner: StepName, sealed: Record<string, string> | undefined) => (name: string) => {
     const value = sealed?.[name];
     return value === undefined ? undefined : deps.sealer.open(value, sealContext(run.runId, owner, name));
   };
   return {
-    resources: job.data.resources ?? {},
-    secret: open(step, job.data.sealed),
+    resources: ledger.record.resources ?? {},
+    secret: open(step, ledger.record.sealed),
     async record(update) {
-      const sealed = { ...job.data.sealed };
+      const sealed: Record<string, string> = {};
       for (const [name, value] of Object.entries(update.secrets ?? {}))
         sealed[name] = deps.sealer.seal(value, sealContext(run.runId, step, name));
-      await job.updateData({ ...job.data, resources: { ...job.data.resources, ...update.resources }, sealed });
+      await ledger.checkpoint(update.resources, sealed);
     },
+    fence: () => ledger.fence(),
     async input(dep) {
-      const depJob = await stepJob(deps, run, dep);
-      const result = depJob?.returnvalue as StepJobResult | null | undefined;
-      if (!depJob || !result || (await depJob.getState()) !== 'completed') {
-        throw new AppError('DEPENDENCY_FAILED', `step ${dep} has not succeeded`);
-      }
-      return { resources: result.resources, secret: open(dep, result.sealed) };
+      const record = await currentStepRecord(deps.queues, run, dep);
+      if (!record || !isDone(record)) throw new AppError('DEPENDENCY_FAILED', `step ${dep} has not succeeded`);
+      return { resources: record.resources ?? {}, secret: open(dep, record.sealed) };
     },
   };
 }
@@ -68,10 +64,11 @@ function jobCheckpoint(deps: ContextDeps, run: RunRecord, job: Job<StepJobData>)
 export function createStepContext(
   deps: ContextDeps,
   run: RunRecord,
-  job: Job<StepJobData>,
+  step: StepName,
+  ledger: StepLedger,
   signal?: AbortSignal,
 ): StepContext {
-  return buildStepContext(environment(deps, run, signal), job.data.step, jobCheckpoint(deps, run, job));
+  return buildStepContext(environment(deps, run, signal), step, ledgerCheckpoint(deps, run, step, ledger));
 }
 
 export function createCompensationContext(

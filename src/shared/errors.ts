@@ -38,6 +38,9 @@ export type ErrorCode =
   | 'DEPENDENCY_FAILED'
   | 'SECRET_UNAVAILABLE'
   | 'STEP_CRASHED'
+  | 'LOCK_LOST'
+  | 'RUN_DEADLINE_EXCEEDED'
+  | 'ROLLBACK_ABANDONED'
   | 'ROLLBACK_INCOMPLETE';
 
 export interface ErrorOptions {

@@ -30,6 +30,8 @@ export interface CheckpointStore {
   resources: Resources;
   secret(name: string): string | undefined;
   record(update: { resources?: Resources; secrets?: Record<string, string> }): Promise<void>;
+  /** Throws unless this process still holds the step (see StepContext.fence). */
+  fence(): Promise<void>;
   input(step: StepName): Promise<{ resources: Resources; secret(name: string): string | undefined }>;
 }
 
@@ -54,6 +56,7 @@ export function buildStepContext(env: StepEnvironment, step: StepName, store: Ch
     ...baseContext(env, step),
     checkpoint: { resources: store.resources, secret: (name) => store.secret(name) },
     record: (update) => store.record(update),
+    fence: () => store.fence(),
     async input(dep) {
       if (!ancestorsOf(step).has(dep)) throw new Error(`step ${step} does not depend on ${dep}`);
       const out = await store.input(dep);

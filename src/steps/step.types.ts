@@ -47,6 +47,12 @@ export interface StepContext extends BaseContext {
    * for anything the create needs to be found or used again (a generated password).
    */
   record(update: { resources?: Resources; secrets?: Record<string, string> }): Promise<void>;
+  /**
+   * Call right before a create, after looking the resource up by name: throws LOCK_LOST when this
+   * worker no longer holds the step's job (it stalled and another worker took the job over, which
+   * looks the name up and creates in its turn), so a resumed worker never adds a second resource.
+   */
+  fence(): Promise<void>;
   /** The output of a step this one needs (listed in its `needs`), secrets opened. */
   input(step: StepName): Promise<{ resources: Resources; secret(name: string): string }>;
 }

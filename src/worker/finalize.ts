@@ -1,9 +1,10 @@
 import type { Job } from 'bullmq';
 import type { Logger } from '../shared/logger.js';
 import { recordRunFinished } from '../shared/metrics.js';
-import { enqueueRollback, startRollback, stepJob, type RunCommandDeps } from '../runs/run-commands.js';
+import { failpoint } from '../shared/failpoints.js';
+import { enqueueRollback, startRollback, type RunCommandDeps } from '../runs/run-commands.js';
 import { settleSteps } from '../runs/run-view.js';
-import { jobError } from '../runs/step-failures.js';
+import { currentStepRecord, isDone } from '../runs/step-ledger.js';
 import type { FinalizeJobData, RunError } from '../runs/run.types.js';
 import { STEP_NAMES } from '../steps/step-graph.js';
 
@@ -47,12 +48,11 @@ export async function processFinalize(deps: FinalizeDeps, job: Job<FinalizeJobDa
   let rootCause: RunError | undefined;
   let firstFailure: RunError | undefined;
   for (const step of STEP_NAMES) {
-    const sj = await stepJob(deps, run, step);
-    const state = sj ? await sj.getState() : 'unknown';
-    if (state === 'completed') continue;
-    const view = (sj && jobError(sj)) ?? {
+    const record = await currentStepRecord(deps.queues, run, step);
+    if (isDone(record)) continue;
+    const view = (record?.state === 'failed' ? record.error : undefined) ?? {
       code: 'INTERNAL',
-      message: `step ended ${state}`,
+      message: `step ended ${record?.state ?? 'without a record'}`,
       retryable: true,
     };
     firstFailure ??= { step, ...view };
@@ -72,6 +72,7 @@ export async function processFinalize(deps: FinalizeDeps, job: Job<FinalizeJobDa
   } else {
     const moved = await deps.store.transition(runId, ['queued', 'running'], 'failed', { error, finishedAt: now });
     log.warn({ step: error.step, code: error.code }, `run failed: ${error.message}`);
+    failpoint('finalize.after-failed');
     if (deps.rollbackOnFailure === 'auto') {
       await startRollback(deps, runId); // the callback goes when the rollback has ended
       return { state: 'failed' };

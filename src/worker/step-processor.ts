@@ -3,13 +3,12 @@ import { readableReason } from '../shared/error-words.js';
 import { AppError, isAppError, RetryableStepError, toErrorView } from '../shared/errors.js';
 import { recordStepDuration } from '../shared/metrics.js';
 import type { RunStore } from '../runs/run-store.js';
-import type { StepJobData, StepJobResult } from '../runs/run.types.js';
+import { attemptsOf, type StepJobData, type StepJobResult } from '../runs/run.types.js';
+import { REFUSED, StepLedger } from '../runs/step-ledger.js';
+import { failpoint } from '../shared/failpoints.js';
 import type { StepDefinition } from '../steps/step.types.js';
 import { createStepContext, type ContextDeps } from '../runs/step-context.js';
 import { recordFailure } from '../runs/step-failures.js';
-
-/** A job this processor will not run (its run is over, or it is not the run's job): nothing is recorded. */
-const REFUSED = { refused: true };
 
 export interface StepProcessorDeps extends ContextDeps {
   store: RunStore;
@@ -50,6 +49,7 @@ export async function processStep(
     recordStepDuration(name, durationMs / 1000);
     return { durationMs };
   };
+  let ledger: StepLedger | undefined;
   try {
     if (!step) throw new AppError('INTERNAL', `unknown step ${name}`);
     const failedDeps = Object.keys(await job.getIgnoredChildrenFailures());
@@ -61,25 +61,29 @@ export async function processStep(
     if (run.stepJobs[name] !== job.id)
       throw new AppError('INVALID_STATE', `job ${job.id} is not the run's current ${name} job`, { details: REFUSED });
     await deps.store.transition(runId, ['queued'], 'running', { startedAt: new Date().toISOString() });
-    if (!job.data.resources || job.data.rateLimit?.waitingUntil)
-      await job.updateData({
-        ...job.data,
-        resources: job.data.resources ?? {},
-        startedAt: job.data.startedAt ?? new Date().toISOString(),
-        ...(job.data.rateLimit ? { rateLimit: { ...job.data.rateLimit, waitingUntil: undefined } } : {}),
-      });
+    ledger = StepLedger.open(
+      deps.store,
+      run,
+      job,
+      token ? { token, signal, redis: deps.queues.connection } : undefined,
+    );
+    await ledger.begin();
+    if (job.data.rateLimit?.waitingUntil)
+      await job.updateData({ ...job.data, rateLimit: { ...job.data.rateLimit, waitingUntil: undefined } });
 
     log.info({ event: 'started' }, 'step started');
     startedAt = performance.now();
-    const ctx = createStepContext(deps, run, job, signal);
+    const ctx = createStepContext(deps, run, name, ledger, signal);
     const result = await step.execute(ctx);
     await ctx.record({ resources: result.resources, ...(result.secrets ? { secrets: result.secrets } : {}) });
+    failpoint('step.before-success');
+    await ledger.save({
+      state: result.outcome === 'skipped' ? 'skipped' : 'succeeded',
+      finishedAt: new Date().toISOString(),
+      attempts: attemptsOf(job),
+    });
     log.info({ event: result.outcome === 'skipped' ? 'skipped' : 'succeeded', ...finished() }, 'step finished');
-    return {
-      outcome: result.outcome,
-      resources: job.data.resources ?? result.resources,
-      sealed: job.data.sealed ?? {},
-    };
+    return { outcome: result.outcome, resources: ledger.record.resources ?? {}, sealed: ledger.record.sealed ?? {} };
   } catch (e) {
     const err = isAppError(e)
       ? e
@@ -91,12 +95,19 @@ export async function processStep(
       );
       throw new DelayedError();
     }
-    const event = err.retryable && job.attemptsStarted < (job.opts.attempts ?? 1) ? 'retrying' : 'failed';
-    log.warn({ event, code: err.code, retryable: err.retryable, ...finished() }, `step failed: ${err.message}`);
-    // The code is kept in the job's data; the reason BullMQ keeps (and Bull Board shows) is words.
+    const final = !err.retryable || job.attemptsStarted >= (job.opts.attempts ?? 1);
+    log.warn(
+      { event: final ? 'failed' : 'retrying', code: err.code, retryable: err.retryable, ...finished() },
+      `step failed: ${err.message}`,
+    );
+    // The code is kept in the job's data and the run record; the reason BullMQ keeps (and Bull Board shows) is words.
     const view = toErrorView(err);
-    if (err.details !== REFUSED)
+    if (err.details !== REFUSED) {
       await recordFailure(job, view).catch((e: unknown) => log.warn({ err: e }, 'could not record the failure'));
+      await (async () => (ledger ?? (await StepLedger.forJob(deps.store, job)))?.fail(view, final))().catch(
+        (e: unknown) => log.warn({ err: e }, 'could not record the failure in the run'),
+      );
+    }
     if (!err.retryable) throw new UnrecoverableError(readableReason(view));
     throw new RetryableStepError(readableReason(view), err.retryAfterMs);
   }

@@ -9,7 +9,9 @@ import { createProviderClients, type ProviderClients } from '../providers/provid
 import type { ProvidersConfig } from '../providers/provider-config.js';
 import { createRateBudget } from '../providers/rate-budget.js';
 import type { ProviderName } from '../shared/providers.js';
-import { CALLBACK_QUEUE, createQueues, PROVISION_QUEUE, ROLLBACK_QUEUE } from '../runs/queues.js';
+import { CALLBACK_QUEUE, createQueues, PROVISION_QUEUE, ROLLBACK_QUEUE, type JobRetention } from '../runs/queues.js';
+import { armFailpoints, type FailpointName } from '../shared/failpoints.js';
+import { startReconciler, type ReconcilerSettings } from './reconciler.js';
 import { RunStore } from '../runs/run-store.js';
 import type { CallbackJobData, FinalizeJobData, RollbackJobData, StepJobData } from '../runs/run.types.js';
 import { processRollback } from '../rollback/rollback.processor.js';
@@ -50,6 +52,13 @@ export interface WorkerSettings {
   worker: WorkerTuning;
   providers: ProvidersConfig;
   rateBudgets: RateBudgetSettings;
+  /** When finished jobs are removed (default: kept). */
+  jobRetention?: JobRetention;
+  /** How long a `rolled_back` run is kept (0 or absent: for ever). */
+  finishedRunTtlMs?: number;
+  reconciler: ReconcilerSettings;
+  /** Seams at which this process dies, for tests (src/shared/failpoints.ts); never in production. */
+  failpoints?: FailpointName[];
 }
 
 /** The providers' rate limits as budgets shared in Redis (src/providers/rate-budget.ts). */
@@ -83,8 +92,11 @@ export async function startWorkers(
     throw new EvictingRedisError(policy);
   }
 
-  const queues = createQueues(config.redisUrl, config.queuePrefix);
-  const store = new RunStore(queues.connection, config.queuePrefix, 'worker');
+  armFailpoints(config.failpoints ?? []);
+  const queues = createQueues(config.redisUrl, config.queuePrefix, config.jobRetention);
+  const store = new RunStore(queues.connection, config.queuePrefix, 'worker', {
+    finishedRunTtlMs: config.finishedRunTtlMs ?? 0,
+  });
   const budget = config.rateBudgets.enabled
     ? createRateBudget({
         redis: queues.connection,
@@ -173,6 +185,12 @@ export async function startWorkers(
     { ...workerOptions, concurrency: 4 },
   );
   for (const w of [provision, rollback, callback]) {
+    // A lock it could not renew is a job another worker may take over: abort it, so the step stops
+    // (its provider calls take the signal) and its fence refuses any create still to come.
+    w.on('lockRenewalFailed', (jobIds) => {
+      for (const id of jobIds) w.cancelJob(id, 'lock lost');
+      logger.warn({ queue: w.name, jobIds }, 'lost the lock of jobs: aborted them');
+    });
     w.on('error', (err) => logger.error({ err: err.message, queue: w.name }, 'worker error'));
     w.on('failed', (job, err) =>
       logger.warn(
@@ -186,11 +204,16 @@ export async function startWorkers(
       ),
     );
   }
+  const reconciler = await startReconciler(
+    { store, queues, flow, logger, rollbackOnFailure: config.rollbackOnFailure, notify },
+    config.reconciler,
+    { connection, prefix: config.queuePrefix },
+  );
   logger.info({ concurrency: config.worker.concurrency, prefix: config.queuePrefix }, 'worker started');
 
   return {
     async close() {
-      await Promise.allSettled([provision.close(), rollback.close(), callback.close()]);
+      await Promise.allSettled([provision.close(), rollback.close(), callback.close(), reconciler.close()]);
       await budget?.close();
       await queues.close();
       connection.disconnect();

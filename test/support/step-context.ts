@@ -59,7 +59,11 @@ const environment = (options: TestContextOptions): StepEnvironment => ({
   signal: options.signal,
 });
 
-function memoryCheckpoint(state: RecordedState, inputs: TestContextOptions['inputs']): CheckpointStore {
+function memoryCheckpoint(
+  state: RecordedState,
+  inputs: TestContextOptions['inputs'],
+  signal: AbortSignal | undefined,
+): CheckpointStore {
   const seen = { resources: { ...state.resources }, secrets: { ...state.secrets } };
   return {
     resources: seen.resources,
@@ -67,6 +71,10 @@ function memoryCheckpoint(state: RecordedState, inputs: TestContextOptions['inpu
     async record(update) {
       Object.assign(state.resources, update.resources);
       Object.assign(state.secrets, update.secrets);
+    },
+    // One process, no job lock to lose: the fence only checks the signal, as the worker's does first.
+    async fence() {
+      signal?.throwIfAborted();
     },
     async input(step) {
       const out = inputs?.[step];
@@ -78,7 +86,11 @@ function memoryCheckpoint(state: RecordedState, inputs: TestContextOptions['inpu
 
 export function buildStepContext(options: TestContextOptions): StepContext & { state: RecordedState } {
   const state = options.state ?? emptyState();
-  const ctx = buildRealStepContext(environment(options), options.step, memoryCheckpoint(state, options.inputs));
+  const ctx = buildRealStepContext(
+    environment(options),
+    options.step,
+    memoryCheckpoint(state, options.inputs, options.signal),
+  );
   return Object.assign(ctx, { state });
 }
 

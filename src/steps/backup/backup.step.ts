@@ -42,6 +42,7 @@ async function writeBackup(ctx: StepContext) {
     // Recorded before the create, like every step's resource, so rollback knows it may exist.
     await ctx.record({ resources: { repo: `${owner}/${repo}`, path } });
     try {
+      await ctx.fence();
       sha = (
         await gitea.createFile(
           { ...file, message: `Back up n8n workflow of client ${ctx.names.clientKey}` },

@@ -29,6 +29,7 @@ async function createRepo(ctx: StepContext) {
   const created = !repo;
   if (!repo) {
     try {
+      await ctx.fence();
       repo = await github.createFromTemplate(
         {
           templateOwner,

@@ -33,6 +33,7 @@ async function createWorkflow(ctx: StepContext) {
       webhookId: webhookIdFor(ctx.names.clientKey),
       clientId: ctx.names.clientKey,
     });
+    await ctx.fence();
     workflow = await n8n.createWorkflow(definition, ctx.signal);
   }
   const workflowId = workflow.id;

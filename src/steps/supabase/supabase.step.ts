@@ -42,6 +42,7 @@ async function createProject(ctx: StepContext) {
       dbPassword = randomBytes(24).toString('base64url');
       await ctx.record({ secrets: { dbPassword } });
     }
+    await ctx.fence();
     project = await supabase.createProject(
       { name, organization_slug: orgSlug, region, db_pass: dbPassword },
       ctx.signal,

@@ -50,6 +50,7 @@ async function createProject(ctx: StepContext) {
 
   let deployment = await existingDeployment(ctx, project);
   if (!deployment) {
+    await ctx.fence();
     deployment = await vercel.createDeployment(
       { name, project: project.id, target: 'production', gitSource: { type: 'github', org, repo, ref: 'main' } },
       ctx.signal,
@@ -93,6 +94,7 @@ async function createProject(ctx: StepContext) {
 /** A 409 on create means someone else just created it: use theirs. */
 async function createOrFind(ctx: StepContext, name: string, repo: string): Promise<VercelProject> {
   try {
+    await ctx.fence();
     return await ctx.clients.vercel.createProject(
       { name, framework: 'nextjs', gitRepository: { type: 'github', repo } },
       ctx.signal,
