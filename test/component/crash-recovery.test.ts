@@ -8,17 +8,13 @@
  * (bullmq-facts.md §5). How fast that is belongs to the benchmark: these tests wait on conditions
  * (vi.waitFor) with generous bounds and assert only what happened.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createQueues, type Queues } from '../../src/runs/queues.js';
 import { buildRequest } from '../support/factories.js';
+import { workerChildren } from '../support/worker-children.js';
 import { NONE_LEFT, ONE_OF_EACH, resourceCounts, resourcesOf, startHarness, type Harness } from '../support/harness.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const WORKER_ENTRY = resolve(ROOT, 'test/support/worker-process.ts');
 const LOCK_DURATION_MS = 2000;
 const STALLED_INTERVAL_MS = 1000;
 /** How long a condition may take at most on a loaded machine: a bound against hanging, not a timing. */
@@ -54,82 +50,22 @@ beforeAll(async () => {
 });
 
 afterEach(async (ctx) => {
-  await killAll();
-  if (ctx.task.result?.state === 'fail') {
-    // What the worker processes logged, for the failure's story.
-    for (const [i, c] of spawned.entries())
-      console.error(`--- worker ${i + 1} (pid ${c.proc.pid}) ---\n${c.output.join('').slice(-6000)}`);
-  }
-  spawned.length = 0;
+  await workers.killAll();
+  // What the worker processes logged, for the failure's story.
+  if (ctx.task.result?.state === 'fail') workers.dump();
+  workers.forget();
   await h?.clearFaults();
 });
 
 afterAll(async () => {
-  await killAll();
+  await workers.killAll();
   await queues?.close();
   await h?.close();
 });
 
-// ---- worker child processes ----------------------------------------------------------------
-
-interface WorkerChild {
-  proc: ChildProcess;
-  /** Its stdout and stderr, line by line (pino JSON), to show when a test fails. */
-  output: string[];
-  exited: Promise<void>;
-}
-
-const live = new Set<WorkerChild>();
-/** Every worker started by the current test, killed or not. */
-const spawned: WorkerChild[] = [];
-
-/** Starts a worker process with the harness's environment; resolves once its workers are started. */
-async function spawnWorker(): Promise<WorkerChild> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], {
-    cwd: ROOT,
-    // Only what the harness configured itself with (as the in-process worker had), so that no
-    // provider credential of the developer's shell can switch a provider to live.
-    env: { PATH: process.env.PATH ?? '', ...h.env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  const output: string[] = [];
-  const exited = new Promise<void>((done) => proc.once('exit', () => done()));
-  const child: WorkerChild = { proc, output, exited };
-  live.add(child);
-  spawned.push(child);
-  void exited.then(() => live.delete(child));
-
-  await new Promise<void>((ready, fail) => {
-    // A bound against a worker that never starts, not a timing: readiness is the `worker-ready` line.
-    const timer = setTimeout(() => fail(new Error(`worker did not start in 20 s:\n${output.join('')}`)), 20_000);
-    const collect = (chunk: Buffer) => {
-      output.push(chunk.toString());
-      if (output.join('').includes('worker-ready')) {
-        clearTimeout(timer);
-        ready();
-      }
-    };
-    proc.stdout!.on('data', collect);
-    proc.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    void exited.then(() => {
-      clearTimeout(timer);
-      fail(new Error(`worker exited before it was ready (code ${proc.exitCode}):\n${output.join('')}`));
-    });
-  });
-  return child;
-}
-
-/** SIGKILL: no handler runs, no lock is released, no job is moved back. Returns when it is gone. */
-async function kill9(child: WorkerChild): Promise<number> {
-  const at = Date.now();
-  child.proc.kill('SIGKILL');
-  await child.exited;
-  return at;
-}
-
-async function killAll(): Promise<void> {
-  await Promise.all([...live].map((c) => kill9(c)));
-}
+const workers = workerChildren(() => h);
+const spawnWorker = () => workers.spawn();
+const kill9 = workers.kill9;
 
 // ---- helpers -------------------------------------------------------------------------------
 
@@ -262,7 +198,7 @@ describe('crash recovery (SPEC 4.2, 4.3)', () => {
     const from = (await h.sandboxCalls()).length;
     // No worker process runs, and the harness has none in-process: nothing can take the run, so
     // there is no window to wait out; what a worker would take is checked as it stands.
-    expect(live.size).toBe(0);
+    expect(workers.alive()).toBe(0);
     const req = buildRequest();
     const posted = await h.request('POST', '/api/provisioning', { body: req });
     expect(posted.status).toBe(202);

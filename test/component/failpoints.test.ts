@@ -1,0 +1,90 @@
+/**
+ * SPEC 4 under a process dying at each seam of a run's life (src/shared/failpoints.ts): a worker
+ * started with FAILPOINTS=<seam> dies there (SIGKILL, by itself), a clean worker is started, and
+ * the run still ends in a true final state: succeeded with exactly one of each resource, or
+ * rolled back with nothing of the client left. Locks are short so a dead worker's job is taken
+ * back in seconds; the reconciler looks every half second at runs quiet for a second.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FailpointName } from '../../src/shared/failpoints.js';
+import { buildRequest } from '../support/factories.js';
+import { NONE_LEFT, ONE_OF_EACH, resourceCounts, startHarness, type Harness } from '../support/harness.js';
+import { workerChildren } from '../support/worker-children.js';
+
+let h: Harness;
+const workers = workerChildren(() => h);
+const FINAL = ['succeeded', 'rolled_back', 'rollback_failed'];
+
+beforeAll(async () => {
+  h = await startHarness(
+    {
+      SANDBOX_TIME_SCALE: '0.05',
+      LOCK_DURATION_MS: '2000',
+      STALLED_INTERVAL_MS: '1000',
+      RECONCILE_INTERVAL_MS: '500',
+      RECONCILE_QUIET_MS: '1000',
+      PROVIDER_TIMEOUT_MS: '8000',
+    },
+    { worker: false },
+  );
+});
+
+afterEach(async (ctx) => {
+  await workers.killAll();
+  if (ctx.task.result?.state === 'fail') workers.dump();
+  workers.forget();
+  await h?.clearFaults();
+});
+
+afterAll(async () => {
+  await workers.killAll();
+  await h?.close();
+});
+
+/** Seams on the way to success, and the state the run must end in. */
+const SUCCESS_PATH: FailpointName[] = ['step.before-record', 'step.before-success'];
+/** Seams only a failing run passes (Vercel refuses for good, so the run rolls back). */
+const FAILURE_PATH: FailpointName[] = [
+  'finalize.after-failed',
+  'run.after-transition',
+  'rollback.after-compensation',
+  'rollback.before-final',
+];
+
+describe('a worker killed at each failpoint (SPEC 4.2, 4.3, 4.6)', () => {
+  it.each(SUCCESS_PATH)(
+    'When the worker dies at %s, then a fresh worker finishes the run: succeeded, one of each resource',
+    async (seam) => {
+      const doomed = await workers.spawn({ FAILPOINTS: seam });
+      const req = buildRequest();
+      const posted = await h.request('POST', '/api/provisioning', { body: req });
+      expect(posted.status).toBe(202);
+      await doomed.exited;
+      expect(doomed.proc.signalCode, 'the worker died at the failpoint').toBe('SIGKILL');
+
+      await workers.spawn();
+      const done = await h.waitForRun(posted.body.runId, FINAL, 60_000);
+      expect(done.state).toBe('succeeded');
+      expect(resourceCounts(await h.sandboxState(), req.clientId)).toEqual(ONE_OF_EACH);
+    },
+  );
+
+  it.each(FAILURE_PATH)(
+    'When the worker dies at %s, then a fresh worker finishes the rollback: rolled_back, nothing left',
+    async (seam) => {
+      await h.addFaults([{ provider: 'vercel', operationId: 'createProject', fault: 'http4xx', status: 400 }]);
+      const doomed = await workers.spawn({ FAILPOINTS: seam });
+      const req = buildRequest();
+      const posted = await h.request('POST', '/api/provisioning', { body: req });
+      expect(posted.status).toBe(202);
+      await doomed.exited;
+      expect(doomed.proc.signalCode, 'the worker died at the failpoint').toBe('SIGKILL');
+
+      await workers.spawn();
+      const done = await h.waitForRun(posted.body.runId, FINAL, 60_000);
+      expect(done.state).toBe('rolled_back');
+      expect(done.error).toMatchObject({ step: 'vercel' });
+      expect(resourceCounts(await h.sandboxState(), req.clientId)).toEqual(NONE_LEFT);
+    },
+  );
+});
