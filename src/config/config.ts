@@ -4,7 +4,7 @@ import type { ApiSettings } from '../api/app.js';
 import { hashToken, parseApiTokens, type ApiToken } from '../api/api-tokens.js';
 import type { ProvidersConfig } from '../providers/provider-config.js';
 import { ConfigError } from '../shared/errors.js';
-import { FAILPOINT_NAMES, type FailpointName } from '../shared/failpoints.js';
+import { parseFailpoints, type Failpoint } from '../shared/failpoints.js';
 import { parseCidr } from '../shared/ip-ranges.js';
 import { PROVIDER_NAMES, type ProviderMode, type ProviderName } from '../shared/providers.js';
 import type { WorkerSettings } from '../worker/worker-runtime.js';
@@ -266,10 +266,9 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
   let callbackSecret = env.CALLBACK_SECRET;
   const callbackSecretGenerated = !callbackSecret && roles.has('worker') && Boolean(options.generateMissingSecrets);
   if (callbackSecretGenerated) callbackSecret = randomBytes(24).toString('base64url');
-  const failpoints = list(env.FAILPOINTS);
-  for (const f of failpoints)
-    if (!(FAILPOINT_NAMES as readonly string[]).includes(f))
-      problems.push(`FAILPOINTS: "${f}" is not a failpoint (${FAILPOINT_NAMES.join(', ')})`);
+  const parsedFailpoints = parseFailpoints(env.FAILPOINTS ?? '');
+  const failpoints = parsedFailpoints.filter((p): p is Failpoint => typeof p !== 'string');
+  for (const p of parsedFailpoints) if (typeof p === 'string') problems.push(`FAILPOINTS: ${p}`);
   if (failpoints.length && (env.NODE_ENV === 'production' || providersMode === 'live'))
     problems.push('FAILPOINTS: test seams that kill the process; refused in production and with live providers');
 
@@ -302,7 +301,7 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     jobRetention: { ageSeconds: env.JOB_RETENTION_S, count: env.JOB_RETENTION_COUNT },
     finishedRunTtlMs: env.RUN_RETENTION_S * 1000,
-    failpoints: failpoints as FailpointName[],
+    failpoints,
     reconciler: {
       intervalMs: env.RECONCILE_INTERVAL_MS,
       quietMs: env.RECONCILE_QUIET_MS,

@@ -67,11 +67,14 @@ return {0, st, 0}
 
 /**
  * Writes a step's record (StepRecord) only if the job writing it is still the run's job for the
- * step: a job of an older generation, or one the run has moved past, writes nothing.
- * KEYS: the run. ARGV: step, job id, record (JSON), updatedAt.
+ * step (a job of an older generation, or one the run has moved past, writes nothing: 0), and,
+ * when a lock is given, only while the writer still holds the job's lock (-1 otherwise: a worker
+ * that stalled and resumed must not overwrite what the worker that took its job over recorded).
+ * KEYS: the run, the job's lock key (or the run again, unused). ARGV: step, job id, record (JSON), updatedAt, lock token or ''.
  */
 const SET_STEP = `
 if redis.call('HGET', KEYS[1], 'job:' .. ARGV[1]) ~= ARGV[2] then return 0 end
+if ARGV[5] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[5] then return -1 end
 redis.call('HSET', KEYS[1], 'step:' .. ARGV[1], ARGV[3], 'updatedAt', ARGV[4])
 return 1
 `;
@@ -203,21 +206,28 @@ export class RunStore {
   }
 
   /**
-   * Writes a step's record if `record.jobId` is still the run's job for the step (compare-and-set);
-   * false when the run has moved past that job (or is gone), and nothing was written.
+   * Writes a step's record if `record.jobId` is still the run's job for the step and, with a
+   * `lock`, the writer still holds the job's lock (compare-and-set); else writes nothing and says why.
    */
-  async setStep(runId: string, step: StepName, record: StepRecord): Promise<boolean> {
+  async setStep(
+    runId: string,
+    step: StepName,
+    record: StepRecord,
+    lock?: { key: string; token: string },
+  ): Promise<'written' | 'moved_on' | 'lock_lost'> {
     const written = await this.redis.eval(
       SET_STEP,
-      1,
+      2,
       this.runKey(runId),
+      lock?.key ?? this.runKey(runId),
       step,
       record.jobId,
       JSON.stringify(record),
       new Date().toISOString(),
+      lock?.token ?? '',
     );
     if (written === 1) await this.announce({ type: 'step', runId });
-    return written === 1;
+    return written === 1 ? 'written' : written === -1 ? 'lock_lost' : 'moved_on';
   }
 
   /** Runs in a transitional state that have not changed state since `before` (ms), oldest first. */

@@ -36,14 +36,23 @@ export class StepLedger {
    * checks nothing aborted.
    */
   async fence(): Promise<void> {
-    const lost = () =>
-      new AppError('LOCK_LOST', `job ${this.job.id} is no longer held by this worker; not creating anything`, {
-        retryable: true,
-      });
-    if (this.holder?.signal?.aborted) throw lost();
+    failpoint('step.before-create');
+    if (this.holder?.signal?.aborted) throw this.lockLost();
     if (!this.holder) return;
-    const lock = await this.holder.redis.get(`${this.job.queueQualifiedName}:${this.job.id!}:lock`);
-    if (lock !== this.holder.token) throw lost();
+    if ((await this.holder.redis.get(this.lockKey())) !== this.holder.token) throw this.lockLost();
+  }
+
+  /** BullMQ keeps the token of the worker holding a job under `<prefix>:<queue>:<job id>:lock`. */
+  private lockKey(): string {
+    return `${this.job.queueQualifiedName}:${this.job.id!}:lock`;
+  }
+
+  /** Nothing more is recorded for a job this worker lost (REFUSED): the worker that has it records. */
+  private lockLost(): AppError {
+    return new AppError('LOCK_LOST', `job ${this.job.id} is no longer held by this worker; nothing more done`, {
+      retryable: true,
+      details: REFUSED,
+    });
   }
 
   /** The record the job starts from: what the run and the job already hold of the step, merged. */
@@ -99,7 +108,10 @@ export class StepLedger {
   async save(patch: Partial<Omit<StepRecord, 'jobId'>>): Promise<void> {
     const next: StepRecord = { ...this.current, ...patch };
     const { runId, step } = this.job.data;
-    if (!(await this.store.setStep(runId, step, next)))
+    const lock = this.holder ? { key: this.lockKey(), token: this.holder.token } : undefined;
+    const written = await this.store.setStep(runId, step, next, lock);
+    if (written === 'lock_lost') throw this.lockLost();
+    if (written === 'moved_on')
       throw new AppError('INVALID_STATE', `job ${this.job.id} is no longer the run's ${step} job`, {
         details: REFUSED,
       });

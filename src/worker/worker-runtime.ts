@@ -10,7 +10,7 @@ import type { ProvidersConfig } from '../providers/provider-config.js';
 import { createRateBudget } from '../providers/rate-budget.js';
 import type { ProviderName } from '../shared/providers.js';
 import { CALLBACK_QUEUE, createQueues, PROVISION_QUEUE, ROLLBACK_QUEUE, type JobRetention } from '../runs/queues.js';
-import { armFailpoints, type FailpointName } from '../shared/failpoints.js';
+import { armFailpoints, type Failpoint } from '../shared/failpoints.js';
 import { startReconciler, type ReconcilerSettings } from './reconciler.js';
 import { RunStore } from '../runs/run-store.js';
 import type { CallbackJobData, FinalizeJobData, RollbackJobData, StepJobData } from '../runs/run.types.js';
@@ -58,7 +58,7 @@ export interface WorkerSettings {
   finishedRunTtlMs?: number;
   reconciler: ReconcilerSettings;
   /** Seams at which this process dies, for tests (src/shared/failpoints.ts); never in production. */
-  failpoints?: FailpointName[];
+  failpoints?: Failpoint[];
 }
 
 /** The providers' rate limits as budgets shared in Redis (src/providers/rate-budget.ts). */

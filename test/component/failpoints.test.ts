@@ -5,7 +5,8 @@
  * rolled back with nothing of the client left. Locks are short so a dead worker's job is taken
  * back in seconds; the reconciler looks every half second at runs quiet for a second.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FailpointName } from '../../src/shared/failpoints.js';
 import { buildRequest } from '../support/factories.js';
 import { NONE_LEFT, ONE_OF_EACH, resourceCounts, startHarness, type Harness } from '../support/harness.js';
@@ -14,6 +15,8 @@ import { workerChildren } from '../support/worker-children.js';
 let h: Harness;
 const workers = workerChildren(() => h);
 const FINAL = ['succeeded', 'rolled_back', 'rollback_failed'];
+/** A bound against hanging on a loaded machine, not a timing. */
+const WAIT = { timeout: 30_000, interval: 20 };
 
 beforeAll(async () => {
   h = await startHarness(
@@ -50,6 +53,45 @@ const FAILURE_PATH: FailpointName[] = [
   'rollback.after-compensation',
   'rollback.before-final',
 ];
+
+/** The process's state letter from /proc (T: stopped). */
+const processState = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+const CREATES = [
+  ['supabase', 'v1-create-a-project'],
+  ['github', 'repos/create-using-template'],
+  ['vercel', 'createProject'],
+  ['n8n', 'createWorkflow'],
+  ['gitea', 'repoCreateFile'],
+] as const;
+
+describe('a worker that loses its lock (issue 8)', () => {
+  it('When a worker stalls right before a create and another takes its job over, then on resuming it creates nothing and records nothing', async () => {
+    const from = (await h.sandboxCalls()).length;
+    const stalled = await workers.spawn({ FAILPOINTS: 'step.before-create=pause' });
+    const req = buildRequest();
+    const posted = await h.request('POST', '/api/provisioning', { body: req });
+    const runId: string = posted.body.runId;
+    await vi.waitFor(() => expect(processState(stalled.proc.pid!), 'stopped before a create').toBe('T'), WAIT);
+
+    await workers.spawn();
+    const done = await h.waitForRun(runId, FINAL, 60_000);
+    expect(done.state).toBe('succeeded');
+
+    stalled.proc.kill('SIGCONT');
+    // Resumed, it finds the job's lock is not its own any more, and stops the step there.
+    await vi.waitFor(() => expect(stalled.output.join('')).toContain('LOCK_LOST'), WAIT);
+    const after = await h.getRun(runId);
+    expect(after.state).toBe('succeeded');
+    expect(after.resources).toEqual(done.resources);
+    expect(resourceCounts(await h.sandboxState(), req.clientId)).toEqual(ONE_OF_EACH);
+    const calls = (await h.sandboxCalls()).slice(from);
+    for (const [provider, op] of CREATES)
+      expect(
+        calls.filter((c: any) => c.provider === provider && c.operationId === op && c.status >= 200 && c.status < 300),
+        `${op} created once`,
+      ).toHaveLength(1);
+  });
+});
 
 describe('a worker killed at each failpoint (SPEC 4.2, 4.3, 4.6)', () => {
   it.each(SUCCESS_PATH)(
