@@ -312,6 +312,33 @@ describe('The sandbox keeps its world in Postgres', () => {
     ]);
   });
 
+  it('When a sandbox stopped while a project’s database was being made starts again, then it makes the database and the project turns healthy', async () => {
+    const instance = newInstance();
+    const sandbox = await start(instance);
+    const project = ok(
+      await apis(sandbox.url).supabase('POST', '/v1/projects', {
+        body: { name: 'client-interrupted', organization_slug: SANDBOX_DEFAULTS.supabaseOrg, db_pass: 'pw-int-1234' },
+      }),
+      201,
+    );
+    await stop(sandbox);
+    // As stored by another request's flush while the create was still making the database.
+    await query(
+      `update sandbox_state.documents set doc = (doc::jsonb - 'databaseReadyAt')::json
+       where instance = $1 and provider = 'supabase' and kind = 'projects' and id = $2`,
+      [instance, project.ref],
+    );
+    await query(`drop database ${pg.escapeIdentifier(`sbx_${project.ref}`)} with (force)`, []);
+
+    const again = await start(instance);
+
+    expect(await databaseExists(`sbx_${project.ref}`)).toBe(true);
+    await pollUntil(
+      () => apis(again.url).supabase('GET', `/v1/projects/${project.ref}`),
+      (r) => r.body?.status === 'ACTIVE_HEALTHY',
+    );
+  });
+
   it('When two sandboxes use different instances on one Postgres, then neither sees the other world; a second sandbox of a running instance is refused', async () => {
     const [one, other] = [newInstance(), newInstance()];
     const a = await start(one);
