@@ -39,6 +39,11 @@ const base = z.object({
     })
     .optional(),
   SANDBOX_PROFILE: z.enum(['fast', 'realistic']).default('fast'),
+  SANDBOX_STATE: z.enum(['postgres', 'memory']).default('postgres'),
+  SANDBOX_INSTANCE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be 1-100 letters, digits, `_`, `.` or `-`')
+    .default('default'),
   REDIS_URL: url.default('redis://127.0.0.1:6379'),
   DATABASE_URL: url.default('postgres://postgres@127.0.0.1:5432/postgres'),
   API_TOKENS: z.string().optional(),
@@ -136,6 +141,10 @@ export interface Config extends Omit<ApiSettings, 'worker'>, WorkerSettings {
     /** Overrides of the documented rate limits (SANDBOX_LIMITS, JSON): the sandbox checks their shape. */
     limits: unknown;
     profile: 'fast' | 'realistic';
+    /** Where the emulators' world lives: DATABASE_URL's `sandbox_state` schema, or memory. */
+    state: 'postgres' | 'memory';
+    /** The sandbox's name in that schema: restarted with the same name, it finds its world again. */
+    instance: string;
   };
   /** True when CALLBACK_SECRET was made up at start (npm start): printed once. */
   callbackSecretGenerated: boolean;
@@ -318,6 +327,8 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
       rateLimits: env.SANDBOX_RATE_LIMITS === 'on',
       limits: env.SANDBOX_LIMITS ?? {},
       profile: env.SANDBOX_PROFILE,
+      state: env.SANDBOX_STATE,
+      instance: env.SANDBOX_INSTANCE,
     },
     worker: {
       concurrency: env.WORKER_CONCURRENCY,

@@ -18,6 +18,8 @@ export interface SandboxSettings {
     /** SANDBOX_LIMITS as parsed JSON; its shape is checked here, where the rules are known. */
     limits: unknown;
     profile: SandboxProfile;
+    state: 'postgres' | 'memory';
+    instance: string;
   };
 }
 
@@ -28,7 +30,7 @@ export function parseLimitOverrides(raw: unknown): LimitOverrides {
   throw new ConfigError(parsed.error.issues.map((i) => `SANDBOX_LIMITS.${i.path.join('.')}: ${i.message}`));
 }
 
-/** The sandbox as configured: Postgres must answer, because Supabase projects live there. */
+/** The sandbox as configured: Postgres must answer, because Supabase projects (and, unless SANDBOX_STATE=memory, the world) live there. */
 export async function startConfiguredSandbox(
   config: SandboxSettings,
   logger: Logger,
@@ -46,6 +48,7 @@ export async function startConfiguredSandbox(
     logger,
     emulators: EMULATORS,
     ...(overrides.port === undefined ? { publicUrl: config.sandbox.url } : {}),
+    ...(config.sandbox.state === 'postgres' ? { world: { instance: config.sandbox.instance } } : {}),
   });
 }
 

@@ -59,4 +59,19 @@ describe('Sandbox settings', () => {
       expect.stringMatching(/^SANDBOX_LIMITS\.github: .*perHour/),
     ]);
   });
+
+  it('By default the world is kept in Postgres under the instance "default"; SANDBOX_STATE=memory keeps it in memory', () => {
+    expect(sandboxConfig({})).toMatchObject({ state: 'postgres', instance: 'default' });
+    expect(sandboxConfig({ SANDBOX_STATE: 'memory', SANDBOX_INSTANCE: 'lab-2' })).toMatchObject({
+      state: 'memory',
+      instance: 'lab-2',
+    });
+  });
+
+  it('When SANDBOX_STATE or SANDBOX_INSTANCE is malformed, then the config names each key', () => {
+    expect(problemsOf({ SANDBOX_STATE: 'redis', SANDBOX_INSTANCE: 'two words' })).toEqual([
+      expect.stringMatching(/^SANDBOX_STATE: /),
+      expect.stringMatching(/^SANDBOX_INSTANCE: must be 1-100 letters/),
+    ]);
+  });
 });

@@ -63,6 +63,9 @@ export async function appEnv(overrides: Record<string, string> = {}): Promise<Re
     API_TOKENS: `admin:${randomBytes(18).toString('base64url')}`,
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     SANDBOX_TIME_SCALE: '0.01',
+    // Each test's sandbox forgets its world when it stops; one that means to keep it says so
+    // (SANDBOX_STATE=postgres with a SANDBOX_INSTANCE of its own).
+    SANDBOX_STATE: 'memory',
     POLL_INTERVAL_MS: '20',
     STEP_BACKOFF_MS: '50',
     LOG_LEVEL: 'warn',

@@ -5,6 +5,7 @@ import type { CallLog } from './call-log.js';
 import type { ProviderEmulator } from './emulator.types.js';
 import { faultRulesBody, type FaultBook } from './faults.js';
 import { parseJson } from './http-exchange.js';
+import type { SandboxWorld } from './sandbox-world.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
@@ -15,6 +16,7 @@ export interface AdminContext {
   rateLimits: boolean;
   limits: SandboxLimits;
   profile: SandboxProfile;
+  world: SandboxWorld;
 }
 
 /** `/_sandbox/*`: state, calls, rate-limited answers, faults and reset; loopback only, whatever the bound address. */
@@ -61,6 +63,8 @@ export function adminRoutes(ctx: AdminContext): Router {
       faults.clear();
       calls.clear();
       for (const e of emulators) await e.reset();
+      // The stored world too: a sandbox started again after a reset finds a fresh one.
+      await ctx.world.replaceStored();
       res.status(204).end();
     } catch (e) {
       next(e);

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ProviderName } from '../../shared/providers.js';
 import type { SandboxLimits } from '../sandbox-limits.js';
 import type { DelayRange, ProfileDelays, SandboxProfile } from '../sandbox-profiles.js';
+import type { SandboxWorld } from './sandbox-world.js';
 
 export interface SandboxRequest {
   method: string;
@@ -73,7 +74,10 @@ export interface ProviderEmulator {
   /** Headers added to every answer (GitHub's x-github-api-version-selected). */
   commonHeaders?(req: SandboxRequest): Record<string, string>;
   state(): unknown;
+  /** Clears the emulator's world (its collections, and what lives outside them: project databases). */
   reset(): Promise<void>;
+  /** Called once a stored world is loaded: finishes what a restart interrupted (a project's database). */
+  restored?(): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -92,6 +96,8 @@ export interface EmulatorDeps {
   databaseUrl: string;
   /** The sandbox's own base URL, e.g. http://127.0.0.1:4010 (for URLs the emulators hand out). */
   publicUrl: string;
+  /** Where each store keeps its resources: collections written through before every answer. */
+  world: SandboxWorld;
 }
 
 export type EmulatorFactory = (deps: EmulatorDeps) => ProviderEmulator;

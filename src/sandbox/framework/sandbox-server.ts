@@ -1,7 +1,4 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
-import type { IncomingHttpHeaders, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { ProviderName } from '../../shared/providers.js';
 import type { Logger } from '../../shared/logger.js';
 import { resolveLimits, type LimitOverrides } from '../sandbox-limits.js';
 import { PROFILE_DELAYS, draw, type SandboxProfile } from '../sandbox-profiles.js';
@@ -15,7 +12,12 @@ import type {
   ProviderEmulator,
   SandboxResponse,
 } from './emulator.types.js';
-import { BadJson, parseJson, send, sleep, toSandboxRequest } from './http-exchange.js';
+import { exchangeOf, type SandboxExchange } from './exchange-report.js';
+import { BadJson, send, sleep, toSandboxRequest } from './http-exchange.js';
+import { bringUp, startGate } from './sandbox-startup.js';
+import { closeWorld, openWorld, type WorldOptions } from './world-lifecycle.js';
+
+export type { SandboxExchange } from './exchange-report.js';
 
 export interface SandboxOptions {
   port: number;
@@ -34,21 +36,8 @@ export interface SandboxOptions {
   publicUrl?: string;
   /** Called with every answered request (contract tests record the traffic with it). */
   onExchange?: (exchange: SandboxExchange) => void;
-}
-
-/** One answered request as the emulator received it, and its answer as sent. */
-export interface SandboxExchange {
-  provider: ProviderName;
-  /** The official operationId, or `unknown` for a route the emulator does not serve. */
-  operationId: string;
-  method: string;
-  /** The path after the provider prefix, still URL-encoded. */
-  path: string;
-  query: Record<string, string | string[]>;
-  headers: IncomingHttpHeaders;
-  /** The parsed JSON body; the raw text when it is not JSON; undefined when empty. */
-  body: unknown;
-  response: { status: number; headers: Record<string, string>; body: unknown };
+  /** Keep the world in Postgres under this instance (world-lifecycle.ts); absent: in memory only. */
+  world?: WorldOptions;
 }
 
 export interface RunningSandbox {
@@ -56,6 +45,8 @@ export interface RunningSandbox {
   faults: FaultBook;
   calls: CallLog;
   emulators: ProviderEmulator[];
+  /** The instance whose world this sandbox keeps in Postgres; undefined in memory. */
+  instance: string | undefined;
   close(): Promise<void>;
 }
 
@@ -79,21 +70,23 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     takeFault: (provider, operationId, fault) => faults.take(provider, operationId, [fault]) !== undefined,
   };
 
+  const world = await openWorld(options.databaseUrl, options.world);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Held until the stored world is loaded: a restarting sandbox must not answer 404 for what it still holds.
+  const gate = startGate();
+  app.use((_req, _res, next) => void gate.opened.then(() => next()));
   app.use(express.raw({ type: () => true, limit: '5mb' }));
 
-  const server: Server = await new Promise((resolve, reject) => {
-    // Express 5 calls back with the error too (EADDRINUSE), not only on success.
-    const s = app.listen(options.port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const publicUrl = (options.publicUrl ?? url).replace(/\/+$/, '');
-  const emulators = options.emulators.map((make) => make({ runtime, databaseUrl: options.databaseUrl, publicUrl }));
+  const { server, url, emulators } = await bringUp(app, options, host, world, (publicUrl) =>
+    options.emulators.map((make) => make({ runtime, databaseUrl: options.databaseUrl, publicUrl, world })),
+  );
 
-  app.use('/_sandbox', adminRoutes({ emulators, faults, calls, rateLimits: options.rateLimits, limits, profile }));
+  app.use(
+    '/_sandbox',
+    adminRoutes({ emulators, faults, calls, rateLimits: options.rateLimits, limits, profile, world }),
+  );
 
   for (const emulator of emulators) {
     const router = express.Router();
@@ -175,10 +168,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         }
         case 'lost-response':
           await op.handler(sreq);
+          await world.flush();
           record(0, fault);
           return void req.socket.destroy();
-        default:
-          return answer(await op.handler(sreq));
+        default: {
+          const r = await op.handler(sreq);
+          // Stored before it is answered: what a client was told survives a crash or restart.
+          await world.flush();
+          return answer(r);
+        }
       }
     } catch (err) {
       options.logger.error({ err, operationId: op.operationId }, 'emulator handler failed');
@@ -195,44 +193,24 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     res: Response,
     r: SandboxResponse,
   ): void {
-    if (!options.onExchange) return;
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const parsed = parseJson(raw);
-    const query: Record<string, string | string[]> = {};
-    for (const [k, v] of new URL(req.originalUrl, 'http://sandbox').searchParams) {
-      const seen = query[k];
-      query[k] = seen === undefined ? v : [...(Array.isArray(seen) ? seen : [seen]), v];
-    }
-    const headers = Object.fromEntries(
-      Object.entries(res.getHeaders()).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
-    );
-    options.onExchange({
-      provider: emulator.name,
-      operationId,
-      method: req.method,
-      path: req.path,
-      query,
-      headers: req.headers,
-      body: parsed instanceof BadJson ? raw.toString('utf8') : parsed,
-      response: { status: r.status, headers, body: r.body },
-    });
+    options.onExchange?.(exchangeOf(emulator.name, operationId, req, res, r));
   }
 
   function latencyOf(latency: NonNullable<OperationDef['latencyMs']>): number {
     return runtime.scale(typeof latency === 'number' ? latency : draw(latency));
   }
 
+  gate.open();
   return {
     url,
     faults,
     calls,
     emulators,
+    instance: options.world?.instance,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      // State lives in memory and dies with the server: drop what lives outside it too
-      // (the Supabase projects' databases).
-      for (const e of emulators) await e.reset();
+      await closeWorld(world, emulators, options.world);
       for (const e of emulators) await e.close?.();
     },
   };

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Collection, Counter } from '../framework/world-collection.js';
+import type { SandboxWorld } from '../framework/sandbox-world.js';
 
 /** The git blob id of some content: sha1("blob <len>\0" + bytes), as `git hash-object` computes it. */
 export function gitBlobSha(content: Buffer): string {
@@ -50,41 +52,46 @@ export interface FileChange {
   committer: GitIdentity;
 }
 
-/** Repositories and their files on the default branch; names are case-insensitive like Gitea's. */
+/** Repositories and their files on the default branch, kept in the sandbox's world; names are case-insensitive like Gitea's. */
 export class GiteaRepoStore {
-  private readonly repos = new Map<string, GiteaRepo>();
-  private nextId = 1;
+  private readonly repos: Collection<GiteaRepo>;
+  private readonly ids: Counter;
 
   constructor(
+    world: SandboxWorld,
     private readonly orgs: ReadonlySet<string>,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.repos = world.collection<GiteaRepo>('gitea', 'repos');
+    this.ids = world.counter('gitea', 'repository', 1);
+  }
 
   hasOrg(org: string): boolean {
     return this.orgs.has(org.toLowerCase());
   }
 
   get(owner: string, name: string): GiteaRepo | undefined {
-    return this.repos.get(`${owner}/${name}`.toLowerCase());
+    return this.repos.get(repoKey(owner, name));
   }
 
   add(input: NewRepo): GiteaRepo {
     const now = this.now();
-    const repo: GiteaRepo = { ...input, id: this.nextId++, createdAt: now, updatedAt: now, files: new Map() };
-    this.repos.set(`${input.owner}/${input.name}`.toLowerCase(), repo);
+    const repo: GiteaRepo = { ...input, id: this.ids.next(), createdAt: now, updatedAt: now, files: new Map() };
+    this.repos.set(repoKey(input.owner, input.name), repo);
     return repo;
   }
 
   remove(repo: GiteaRepo): void {
-    this.repos.delete(`${repo.owner}/${repo.name}`.toLowerCase());
+    this.repos.delete(repoKey(repo.owner, repo.name));
   }
 
   list(): GiteaRepo[] {
-    return [...this.repos.values()];
+    return this.repos.values();
   }
 
   clear(): void {
     this.repos.clear();
+    this.ids.reset();
   }
 
   /** Writes (creates or replaces) a file in a new commit. */
@@ -114,6 +121,10 @@ export class GiteaRepoStore {
     };
     repo.headSha = commit.sha;
     repo.updatedAt = at;
+    // Every change to a repository's files ends here: the repository is written again.
+    this.repos.touch(repoKey(repo.owner, repo.name));
     return commit;
   }
 }
+
+const repoKey = (owner: string, name: string): string => `${owner}/${name}`.toLowerCase();

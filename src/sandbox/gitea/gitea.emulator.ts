@@ -23,7 +23,7 @@ function headerToken(req: SandboxRequest): string | undefined {
 export function createGiteaEmulator(deps: EmulatorDeps): ProviderEmulator {
   const { runtime } = deps;
   const views = new GiteaViews(`${deps.publicUrl}/gitea`);
-  const store = new GiteaRepoStore(new Set([BACKUP_OWNER.toLowerCase()]), () => runtime.now());
+  const store = new GiteaRepoStore(deps.world, new Set([BACKUP_OWNER.toLowerCase()]), () => runtime.now());
   const ctx: GiteaContext = { store, views, doer: DOER };
   const seed = () => {
     store.clear();

@@ -14,7 +14,7 @@ export { GITHUB_TOKEN_NO_DELETE } from './github.tokens.js';
  */
 export const createGithubEmulator: EmulatorFactory = (deps) => {
   const { runtime } = deps;
-  const store = new GithubStore(() => runtime.now());
+  const store = new GithubStore(deps.world, () => runtime.now());
   const limits = new GithubRateLimits(runtime);
   const ctx: GithubContext = { store, runtime, apiBase: `${deps.publicUrl}/github` };
 

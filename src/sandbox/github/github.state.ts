@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Collection, Counter } from '../framework/world-collection.js';
+import type { SandboxWorld } from '../framework/sandbox-world.js';
 import { SANDBOX_DEFAULTS } from '../sandbox-credentials.js';
 import { SANDBOX_USER } from './github.tokens.js';
 
@@ -56,13 +58,32 @@ const TEMPLATE_FILES: Record<string, string> = {
   '.gitignore': 'node_modules\n.next\n.env*.local\n',
 };
 
-/** In-memory GitHub: accounts and repositories, names compared case-insensitively as GitHub does. */
+/** A repository as stored: the template it was generated from is named, not copied. */
+type StoredRepo = Omit<Repo, 'template'> & { template?: string };
+
+/** GitHub's accounts and repositories, kept in the sandbox's world; names compared case-insensitively as GitHub does. */
 export class GithubStore {
   private readonly accounts = new Map<string, Account>();
-  private repos = new Map<string, Repo>();
-  private nextId = 700_000_000;
+  private readonly repos: Collection<Repo>;
+  private readonly ids: Counter;
 
-  constructor(private readonly now: () => number) {
+  constructor(
+    world: SandboxWorld,
+    private readonly now: () => number,
+  ) {
+    this.repos = world.collection<Repo>('github', 'repos', {
+      encode: ({ template, ...repo }): StoredRepo => ({
+        ...repo,
+        ...(template ? { template: key(template.owner.login, template.name) } : {}),
+      }),
+      // A template is written before the repositories generated from it, so it is already back.
+      decode: (doc) => {
+        const { template, ...repo } = doc as StoredRepo;
+        const linked = template === undefined ? undefined : this.repos.get(template);
+        return { ...repo, ...(linked ? { template: linked } : {}) };
+      },
+    });
+    this.ids = world.counter('github', 'repository', 700_000_000);
     for (const a of [
       { login: SANDBOX_DEFAULTS.githubOrg, id: 90_000_100, type: 'Organization' as const },
       { login: SANDBOX_USER.login, id: SANDBOX_USER.id, type: 'User' as const },
@@ -73,7 +94,8 @@ export class GithubStore {
   }
 
   reset(): void {
-    this.repos = new Map();
+    this.repos.clear();
+    this.ids.reset();
     const [owner, name] = SANDBOX_DEFAULTS.githubTemplateRepo.split('/') as [string, string];
     const files = new Map(Object.entries(TEMPLATE_FILES).map(([path, text]) => [path, fileOf(text)]));
     this.add({
@@ -99,7 +121,7 @@ export class GithubStore {
   add(init: NewRepo): Repo {
     const t = this.now();
     const repo: Repo = {
-      id: this.nextId++,
+      id: this.ids.next(),
       hasIssues: true,
       hasProjects: true,
       hasWiki: true,
@@ -129,11 +151,12 @@ export class GithubStore {
     repo.files.set(path, file);
     repo.headSha = newCommitSha();
     repo.pushedAt = repo.updatedAt = this.now();
+    this.repos.touch(key(repo.owner.login, repo.name));
     return { file, parentSha };
   }
 
   all(): Repo[] {
-    return [...this.repos.values()];
+    return this.repos.values();
   }
 }
 

@@ -26,7 +26,7 @@ export const createN8nEmulator: EmulatorFactory = (deps) => buildN8nEmulator(dep
 export const createN8nV1Emulator: EmulatorFactory = (deps) => buildN8nEmulator(deps, N8N_V1);
 
 function buildN8nEmulator(deps: EmulatorDeps, version: N8nVersion): ProviderEmulator {
-  const store = new N8nStore(() => deps.runtime.now());
+  const store = new N8nStore(deps.world, () => deps.runtime.now());
   const ctx: N8nContext = { store, version, runtime: deps.runtime };
   const one = `/api/v1/workflows/:${version.idParam}`;
   /** Activation registers the webhooks: the profile says how long it takes. */

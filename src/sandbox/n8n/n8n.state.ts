@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Collection } from '../framework/world-collection.js';
+import type { SandboxWorld } from '../framework/sandbox-world.js';
 
 export interface N8nNode {
   name: string;
@@ -38,11 +40,16 @@ export const SANDBOX_PROJECT = {
 export type NewWorkflow = Pick<Workflow, 'name' | 'nodes' | 'connections' | 'settings'> &
   Partial<Pick<Workflow, 'staticData' | 'pinData' | 'nodeGroups'>>;
 
-/** In-memory n8n: workflows in creation order (names are not unique). */
+/** n8n's workflows in creation order (names are not unique), kept in the sandbox's world. */
 export class N8nStore {
-  workflows = new Map<string, Workflow>();
+  private readonly workflows: Collection<Workflow>;
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    world: SandboxWorld,
+    private readonly now: () => number,
+  ) {
+    this.workflows = world.collection<Workflow>('n8n', 'workflows');
+  }
 
   create(init: NewWorkflow): Workflow {
     const t = this.now();
@@ -69,8 +76,13 @@ export class N8nStore {
     this.workflows.delete(id);
   }
 
+  /** The workflow was changed in place (activated, deactivated). */
+  saved(wf: Workflow): void {
+    this.workflows.touch(wf.id);
+  }
+
   all(): Workflow[] {
-    return [...this.workflows.values()];
+    return this.workflows.values();
   }
 
   reset(): void {

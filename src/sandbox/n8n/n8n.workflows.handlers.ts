@@ -144,6 +144,7 @@ export function activateWorkflow(ctx: N8nContext, req: SandboxRequest): SandboxR
     if (conflicts(ctx.store, wf)) return message(400, 'There is a conflict with one of the webhooks.');
     wf.active = true;
     wf.updatedAt = ctx.runtime.now();
+    ctx.store.saved(wf);
   }
   return { status: 200, body: workflowView(wf, { shared: ctx.version.major === 1, major: ctx.version.major }) };
 }
@@ -155,6 +156,7 @@ export function deactivateWorkflow(ctx: N8nContext, req: SandboxRequest): Sandbo
   if (wf.active) {
     wf.active = false;
     wf.updatedAt = ctx.runtime.now();
+    ctx.store.saved(wf);
   }
   return { status: 200, body: workflowView(wf, { shared: true, major: ctx.version.major }) };
 }

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { SandboxWorld } from '../framework/sandbox-world.js';
 import { projectDatabaseName } from './project-database.js';
 import { makeProjectKeys, type ProjectKeys } from './supabase-api-keys.js';
 
@@ -38,16 +39,20 @@ export function newProjectRef(): string {
   return ref;
 }
 
-/** In-memory projects; status is computed from the creation time, so no timers run. */
+/** The projects, kept in the sandbox's world; status is computed from the creation time, so no timers run. */
 export class SupabaseProjectStore {
-  private readonly projects = new Map<string, SandboxProject>();
-  private nextId = 1;
+  private readonly projects;
+  private readonly ids;
 
   constructor(
+    world: SandboxWorld,
     private readonly now: () => number,
     /** How long a new project stays COMING_UP once its database exists, already scaled. */
     private readonly provisionMs: () => number,
-  ) {}
+  ) {
+    this.projects = world.collection<SandboxProject>('supabase', 'projects');
+    this.ids = world.counter('supabase', 'project', 1);
+  }
 
   /** A ref no live project uses. */
   freshRef(): string {
@@ -58,7 +63,7 @@ export class SupabaseProjectStore {
 
   add(ref: string, input: NewProject): SandboxProject {
     const project: SandboxProject = {
-      numericId: this.nextId++,
+      numericId: this.ids.next(),
       ref,
       name: input.name,
       organizationSlug: input.organizationSlug,
@@ -74,7 +79,9 @@ export class SupabaseProjectStore {
 
   markDatabaseReady(ref: string): void {
     const project = this.projects.get(ref);
-    if (project) project.databaseReadyAt = this.now();
+    if (!project) return;
+    project.databaseReadyAt = this.now();
+    this.projects.touch(ref);
   }
 
   get(ref: string): SandboxProject | undefined {
@@ -88,11 +95,12 @@ export class SupabaseProjectStore {
   }
 
   list(): SandboxProject[] {
-    return [...this.projects.values()];
+    return this.projects.values();
   }
 
   clear(): void {
     this.projects.clear();
+    this.ids.reset();
   }
 
   status(project: SandboxProject): ProjectStatus {

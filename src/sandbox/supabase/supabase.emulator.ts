@@ -1,5 +1,5 @@
 import type { EmulatorDeps, ProviderEmulator } from '../framework/emulator.types.js';
-import { dropProjectDatabase, projectDatabaseName } from './project-database.js';
+import { createProjectDatabase, dropProjectDatabase, projectDatabaseName } from './project-database.js';
 import { databaseServer } from './supabase-database.gateway.js';
 import { projectDatabaseOperations } from './supabase-database.routes.js';
 import { SupabaseProjectStore } from './supabase-project.store.js';
@@ -17,6 +17,7 @@ export { SUPABASE_SECOND_TOKEN } from './supabase-tokens.js';
 export function createSupabaseEmulator(deps: EmulatorDeps): ProviderEmulator {
   const { runtime } = deps;
   const store = new SupabaseProjectStore(
+    deps.world,
     () => runtime.now(),
     () => runtime.delay('supabaseProvisioning'),
   );
@@ -44,6 +45,13 @@ export function createSupabaseEmulator(deps: EmulatorDeps): ProviderEmulator {
           failed.map((f) => f.reason as unknown),
           `could not drop ${failed.length} project database(s)`,
         );
+    },
+    /** A project stored while its database was being made, before a restart: made now (creating it is idempotent). */
+    async restored() {
+      for (const p of store.list().filter((p) => p.databaseReadyAt === undefined)) {
+        await createProjectDatabase(deps.databaseUrl, projectDatabaseName(p.ref));
+        store.markDatabaseReady(p.ref);
+      }
     },
   };
 }

@@ -15,7 +15,7 @@ const bearer = (req: SandboxRequest): string | undefined => {
 /** Vercel REST under `/vercel`: projects, env vars and deployments (built in the profile's build time). */
 export const createVercelEmulator: EmulatorFactory = (deps) => {
   const { runtime } = deps;
-  const store = new VercelStore();
+  const store = new VercelStore(deps.world);
   const limits = new VercelRateLimits(runtime, (req) => bearer(req) === SANDBOX_CREDENTIALS.vercel);
   const ctx: VercelContext = { store, runtime };
 
@@ -86,13 +86,13 @@ export const createVercelEmulator: EmulatorFactory = (deps) => {
     state() {
       const now = runtime.now();
       return {
-        projects: [...store.projects.values()].map((p) => ({
+        projects: store.projects.values().map((p) => ({
           id: p.id,
           name: p.name,
           link: p.link ? { type: p.link.type, repo: `${p.link.org}/${p.link.repo}`, repoId: p.link.repoId } : null,
           env: p.env.map((v) => ({ key: v.key, type: v.type, target: v.target })),
         })),
-        deployments: [...store.deployments.values()].map((d) => ({
+        deployments: store.deployments.values().map((d) => ({
           id: d.id,
           projectId: d.projectId,
           readyState: readyState(d, now),

@@ -119,6 +119,8 @@ export function createProjectEnv(ctx: VercelContext, req: SandboxRequest): Sandb
     if ('error' in result) failed.push(result);
     else created.push(envView(result));
   }
+  // The project's variables were changed in place.
+  ctx.store.projects.touch(project.id);
   if (created.length === 0 && failed[0]) {
     const { code, message, ...extra } = failed[0].error as { code: string; message: string };
     return vercelError(403, code, message, extra);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { SandboxWorld } from '../framework/sandbox-world.js';
 
 export type EnvType = 'system' | 'secret' | 'encrypted' | 'plain' | 'sensitive';
 export type EnvTarget = 'production' | 'preview' | 'development';
@@ -60,28 +61,33 @@ export function randomId(length: number, alphabet = ALPHANUM): string {
   return [...randomBytes(length)].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
-/** In-memory Vercel: projects (with their env vars) and deployments. */
+/** Vercel's projects (with their env vars) and deployments, kept in the sandbox's world. */
 export class VercelStore {
-  projects = new Map<string, Project>();
-  deployments = new Map<string, Deployment>();
+  readonly projects;
+  readonly deployments;
+
+  constructor(world: SandboxWorld) {
+    this.projects = world.collection<Project>('vercel', 'projects');
+    this.deployments = world.collection<Deployment>('vercel', 'deployments');
+  }
 
   findProject(idOrName: string): Project | undefined {
-    return this.projects.get(idOrName) ?? [...this.projects.values()].find((p) => p.name === idOrName);
+    return this.projects.get(idOrName) ?? this.projects.values().find((p) => p.name === idOrName);
   }
 
   findDeployment(idOrUrl: string): Deployment | undefined {
     const bare = idOrUrl.replace(/^https?:\/\//, '').replace(/\/+$/, '');
-    return this.deployments.get(bare) ?? [...this.deployments.values()].find((d) => d.url === bare);
+    return this.deployments.get(bare) ?? this.deployments.values().find((d) => d.url === bare);
   }
 
   /** A project's deployments, oldest first. */
   deploymentsOf(projectId: string): Deployment[] {
-    return [...this.deployments.values()].filter((d) => d.projectId === projectId);
+    return this.deployments.values().filter((d) => d.projectId === projectId);
   }
 
   deleteProject(project: Project): void {
     this.projects.delete(project.id);
-    for (const d of [...this.deployments.values()]) if (d.projectId === project.id) this.deployments.delete(d.id);
+    for (const d of this.deployments.values()) if (d.projectId === project.id) this.deployments.delete(d.id);
   }
 
   reset(): void {
