@@ -33,7 +33,7 @@ await runMain('client-provisioner', async () => {
   const api = await bindingPort('PORT', config.port, () => startApi(config, logger));
   // One deployment per queue prefix: another `npm start` (its own in-memory sandbox) or a
   // process with another key refuses here, before this one's worker takes any job.
-  const membership = await registerProcess(config.redisUrl, {
+  const membership = await registerProcess(config, {
     prefix: config.queuePrefix,
     role: 'npm start',
     url: api.url,

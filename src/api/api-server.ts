@@ -15,10 +15,10 @@ export interface ApiServer {
 }
 
 export async function startApi(config: ApiSettings, logger: Logger, host = '0.0.0.0'): Promise<ApiServer> {
-  await assertRedisReachable(config.redisUrl);
-  const queues = createQueues(config.redisUrl, config.queuePrefix, config.jobRetention);
+  await assertRedisReachable(config);
+  const queues = createQueues(config, config.queuePrefix, config.jobRetention);
   const store = new RunStore(queues.connection, config.queuePrefix);
-  const events = new RunEventHub(config.redisUrl, config.queuePrefix);
+  const events = new RunEventHub(config, config.queuePrefix);
   const app = createApp({ config, queues, store, logger, events });
   const server: Server = await new Promise((resolve, reject) => {
     // Express 5 calls back with the error too (EADDRINUSE), not only on success.

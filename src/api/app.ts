@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { ProviderMode } from '../shared/providers.js';
+import type { RedisEndpoints } from '../shared/redis.js';
 import type { FlowOptions } from '../runs/flow-builder.js';
 import type { JobRetention } from '../runs/queues.js';
 import type { Queues } from '../runs/queues.js';
@@ -23,9 +24,8 @@ import { dashboardContentSecurityPolicy, securityHeaders } from './security-head
 import { writeLimit, type WriteLimitSettings } from './write-limit.js';
 
 /** What the API needs of the configuration. */
-export interface ApiSettings {
+export interface ApiSettings extends RedisEndpoints {
   port: number;
-  redisUrl: string;
   queuePrefix: string;
   providersMode: ProviderMode;
   apiTokens: ApiToken[];

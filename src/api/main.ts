@@ -10,7 +10,7 @@ await runMain('api', async () => {
   const config = loadConfig({ roles: ['api'] });
   const logger = createLogger(config.logLevel, 'api', config.logFormat);
   const api = await bindingPort('PORT', config.port, () => startApi(config, logger));
-  const membership = await registerProcess(config.redisUrl, {
+  const membership = await registerProcess(config, {
     prefix: config.queuePrefix,
     role: 'api',
     url: api.url,

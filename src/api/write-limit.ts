@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../shared/errors.js';
+import type { RedisClient } from '../shared/redis.js';
 
 /** How many writes a token may make per window (`API_WRITE_LIMIT` per `API_WRITE_WINDOW_S`). */
 export interface WriteLimitSettings {
@@ -18,7 +18,7 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * that every API process shares one budget per token name. Past it: `429` with
  * `Retry-After` (seconds). Runs after authentication; reads are not counted.
  */
-export function writeLimit(redis: Redis, prefix: string, settings: WriteLimitSettings = DEFAULT_WRITE_LIMIT) {
+export function writeLimit(redis: RedisClient, prefix: string, settings: WriteLimitSettings = DEFAULT_WRITE_LIMIT) {
   const limiter = new RateLimiterRedis({
     storeClient: redis,
     keyPrefix: `${prefix}:write-limit`,

@@ -7,6 +7,7 @@ import { ConfigError } from '../shared/errors.js';
 import { parseFailpoints, type Failpoint } from '../shared/failpoints.js';
 import { parseCidr } from '../shared/ip-ranges.js';
 import { PROVIDER_NAMES, type ProviderMode, type ProviderName } from '../shared/providers.js';
+import { clusterPrefix, hashTagOf, type RedisNode } from '../shared/redis.js';
 import type { WorkerSettings } from '../worker/worker-runtime.js';
 
 /**
@@ -45,6 +46,7 @@ const base = z.object({
     .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be 1-100 letters, digits, `_`, `.` or `-`')
     .default('default'),
   REDIS_URL: url.default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: z.string().transform(parseClusterNodes).optional(),
   DATABASE_URL: url.default('postgres://postgres@127.0.0.1:5432/postgres'),
   API_TOKENS: z.string().optional(),
   ENCRYPTION_KEY: z.string().optional(),
@@ -281,6 +283,9 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
   if (failpoints.length && (env.NODE_ENV === 'production' || providersMode === 'live'))
     problems.push('FAILPOINTS: test seams that kill the process; refused in production and with live providers');
 
+  if (env.REDIS_CLUSTER_NODES && /[{}]/.test(env.QUEUE_PREFIX) && !hashTagOf(env.QUEUE_PREFIX))
+    problems.push('QUEUE_PREFIX: on a Redis Cluster its braces must enclose a hash tag, e.g. {cp} or cp-{eu}');
+
   if (problems.length) throw new ConfigError(problems);
 
   const sandboxUrl = (env.SANDBOX_URL ?? `http://127.0.0.1:${env.SANDBOX_PORT}`).replace(/\/+$/, '');
@@ -294,8 +299,10 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
   return {
     port: env.PORT,
     redisUrl: env.REDIS_URL,
+    ...(env.REDIS_CLUSTER_NODES ? { redisClusterNodes: env.REDIS_CLUSTER_NODES } : {}),
     databaseUrl: env.DATABASE_URL,
-    queuePrefix: env.QUEUE_PREFIX,
+    // On a cluster every key of the deployment carries one hash tag: `cp` is used as `{cp}`.
+    queuePrefix: env.REDIS_CLUSTER_NODES ? clusterPrefix(env.QUEUE_PREFIX) : env.QUEUE_PREFIX,
     logLevel: env.LOG_LEVEL,
     ...(env.LOG_FORMAT ? { logFormat: env.LOG_FORMAT } : {}),
     providersMode,
@@ -399,6 +406,21 @@ export function loadConfig(options: LoadOptions, source: NodeJS.ProcessEnv = pro
       },
     },
   };
+}
+
+/** REDIS_CLUSTER_NODES: `host:port` pairs, comma-separated (an IPv6 host in brackets). */
+function parseClusterNodes(text: string, ctx: z.RefinementCtx): RedisNode[] {
+  const nodes: RedisNode[] = [];
+  for (const entry of text.split(',').map((s) => s.trim())) {
+    const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+    const port = Number(m?.[2]);
+    if (!m || port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port (e.g. 10.0.0.1:7000,10.0.0.2:7000)` });
+      return z.NEVER;
+    }
+    nodes.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  return nodes;
 }
 
 /** `N8N_HOST` may be a bare host (https) or a full URL such as http://127.0.0.1:5678. */

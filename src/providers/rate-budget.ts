@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../shared/errors.js';
+import { duplicateRedis, type RedisClient } from '../shared/redis.js';
 import type { ProviderName } from '../shared/providers.js';
 import type { HttpMethod } from './http-method.js';
 import { BUDGET_RULES, type BudgetCall, type BudgetRule } from './rate-budget.rules.js';
@@ -26,7 +26,7 @@ export type HeaderReader = (name: string) => string | undefined;
 export type { BudgetCall, BudgetRule };
 
 export interface RateBudgetOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Keys live under `${prefix}:budget:`, beside the queues. */
   prefix: string;
   /** Per provider: how the documented windows are scaled (the sandbox's time scale; 1 for live). */
@@ -92,7 +92,7 @@ return {consumed, redis.call('pttl', KEYS[1])}
 export function createRateBudget(options: RateBudgetOptions): RateBudget {
   // rate-limiter-flexible registers its increment script as one command on the client it is given
   // (the last limiter made wins), so each kind of window gets a connection of its own.
-  const sliding = options.redis.duplicate();
+  const sliding = duplicateRedis(options.redis);
   sliding.on('error', () => undefined); // surfaced by the calls that fail
   const clientFor = { fixed: options.redis, sliding };
   const rules = (options.rules ?? BUDGET_RULES).map((rule) => {

@@ -16,8 +16,8 @@ await runMain('reseal', async () => {
   const check = process.argv.includes('--check');
   const config = loadConfig({ roles: [] });
   if (!config.encryptionKeys.length) throw new ConfigError(['ENCRYPTION_KEYS: required (newest key first)']);
-  await assertRedisReachable(config.redisUrl);
-  const queues = createQueues(config.redisUrl, config.queuePrefix);
+  await assertRedisReachable(config);
+  const queues = createQueues(config, config.queuePrefix);
   try {
     const sealer = createSealer(config.encryptionKeys);
     const report = await resealStored(queues, sealer, { dryRun: check });

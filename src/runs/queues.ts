@@ -1,6 +1,5 @@
 import { FlowProducer, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { createRedis } from '../shared/redis.js';
+import { clusterNodesOf, createRedis, hashTagOf, type RedisClient, type RedisTarget } from '../shared/redis.js';
 
 export const PROVISION_QUEUE = 'provision';
 export const ROLLBACK_QUEUE = 'rollback';
@@ -28,7 +27,7 @@ export function retentionOptions(retention: JobRetention | undefined) {
 
 /** The producer side of the queues: what the API and the worker both enqueue with. */
 export interface Queues {
-  connection: Redis;
+  connection: RedisClient;
   provision: Queue;
   rollback: Queue;
   callback: Queue;
@@ -39,8 +38,11 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function createQueues(redisUrl: string, prefix: string, retention?: JobRetention): Queues {
-  const connection = createRedis(redisUrl, 'producer');
+export function createQueues(target: RedisTarget, prefix: string, retention?: JobRetention): Queues {
+  // On a cluster a flow's scripts touch keys of several queues at once: one hash tag puts them in one slot.
+  if (clusterNodesOf(target) && !hashTagOf(prefix))
+    throw new Error(`queue prefix "${prefix}" has no {hash tag}: on a Redis Cluster use clusterPrefix()`);
+  const connection = createRedis(target, 'producer');
   connection.on('error', () => undefined); // surfaced by /readyz and by the calls that fail
   const defaultJobOptions = retentionOptions(retention);
   const provision = new Queue(PROVISION_QUEUE, { connection, prefix, defaultJobOptions });

@@ -1,6 +1,5 @@
 import { QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { createRedis } from '../shared/redis.js';
+import { createRedis, type RedisClient, type RedisTarget } from '../shared/redis.js';
 import { runIdOfJobId } from './flow-builder.js';
 import { PROVISION_QUEUE, ROLLBACK_QUEUE } from './queues.js';
 import type { RunState } from './run.types.js';
@@ -14,7 +13,7 @@ export type RunEvent = { type: 'run'; runId: string; state: RunState } | { type:
 
 const channelOf = (prefix: string) => `${prefix}:run-events`;
 
-export async function publishRunEvent(redis: Redis, prefix: string, event: RunEvent): Promise<void> {
+export async function publishRunEvent(redis: RedisClient, prefix: string, event: RunEvent): Promise<void> {
   await redis.publish(channelOf(prefix), JSON.stringify(event));
 }
 
@@ -30,10 +29,10 @@ const JOB_EVENTS = ['active', 'completed', 'failed', 'delayed', 'waiting', 'prog
  */
 export class RunEventHub {
   private readonly listeners = new Map<RunEventListener, () => void>();
-  private started?: { connections: Redis[]; queueEvents: QueueEvents[]; ready: Promise<unknown> };
+  private started?: { connections: RedisClient[]; queueEvents: QueueEvents[]; ready: Promise<unknown> };
 
   constructor(
-    private readonly redisUrl: string,
+    private readonly redis: RedisTarget,
     private readonly prefix: string,
   ) {}
 
@@ -54,7 +53,7 @@ export class RunEventHub {
   }
 
   private start() {
-    const subscriber = createRedis(this.redisUrl, 'worker');
+    const subscriber = createRedis(this.redis, 'worker');
     subscriber.on('error', () => undefined); // ioredis reconnects; a page misses events meanwhile
     subscriber.on('message', (_channel: string, message: string) => {
       const event = parseEvent(message);
@@ -63,7 +62,7 @@ export class RunEventHub {
     const subscribed = subscriber.subscribe(channelOf(this.prefix));
     const connections = [subscriber];
     const queueEvents = [PROVISION_QUEUE, ROLLBACK_QUEUE].map((name) => {
-      const connection = createRedis(this.redisUrl, 'worker');
+      const connection = createRedis(this.redis, 'worker');
       connection.on('error', () => undefined);
       connections.push(connection);
       const qe = new QueueEvents(name, { connection, prefix: this.prefix });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
 import type { ProvisionRequest } from '../shared/provision-request.js';
 import { publishRunEvent, type RunEvent } from './run-events.js';
@@ -112,7 +112,7 @@ export class RunStore {
   private readonly finishedRunTtlMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     /** Who the history names for changes made without a `by`: `worker` in the worker, else `system`. */
     private readonly actor: string = 'system',

@@ -4,7 +4,7 @@ import { failpoint } from '../shared/failpoints.js';
 import type { StepName } from '../steps/step-graph.js';
 import type { Resources } from '../steps/step.types.js';
 import type { Queues } from './queues.js';
-import type { Redis as RedisClient } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { RunStore } from './run-store.js';
 import { jobError } from './step-failures.js';
 import { attemptsOf, type RunRecord, type StepJobData, type StepJobResult, type StepRecord } from './run.types.js';

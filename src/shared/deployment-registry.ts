@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 import { StartupError } from './errors.js';
-import { assertRedisReachable, createRedis } from './redis.js';
+import { assertRedisReachable, createRedis, type RedisClient, type RedisTarget } from './redis.js';
 import type { DeploymentFingerprint } from './deployment-fingerprint.js';
 
 /** How long a registration outlives its last heartbeat (a process that died is forgotten after it). */
@@ -61,7 +60,7 @@ export interface DeploymentMembership {
 }
 
 export interface JoinOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** What this process is, for the message another process prints: `npm start`, `worker`, `api`. */
   role: string;
@@ -118,11 +117,11 @@ export async function joinDeployment(options: JoinOptions): Promise<DeploymentMe
 
 /** joinDeployment on a connection of its own, closed when the process leaves (or fails to join). */
 export async function registerProcess(
-  redisUrl: string,
+  target: RedisTarget,
   options: Omit<JoinOptions, 'redis'>,
 ): Promise<DeploymentMembership> {
-  await assertRedisReachable(redisUrl);
-  const redis = createRedis(redisUrl, 'producer');
+  await assertRedisReachable(target);
+  const redis = createRedis(target, 'producer');
   redis.on('error', () => undefined);
   try {
     const membership = await joinDeployment({ ...options, redis });

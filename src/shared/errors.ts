@@ -83,25 +83,33 @@ export class ConfigError extends StartupError {
   }
 }
 
-/** Redis or Postgres does not answer at the configured URL. */
+/** Redis (one server or a cluster's nodes) or Postgres does not answer where configured. */
 export class UnreachableError extends StartupError {
   override name = 'UnreachableError';
-  constructor(what: 'Redis' | 'PostgreSQL', url: string, cause?: unknown) {
+  constructor(what: 'Redis' | 'Redis Cluster' | 'PostgreSQL', where: string, cause?: unknown) {
     super(
-      `${what} is not reachable at ${redactUrl(url)}. Start one with \`docker compose up -d redis postgres\`, ` +
-        `or the distribution's package (apt-get install ${what === 'Redis' ? 'redis-server' : 'postgresql'}).`,
+      what === 'Redis Cluster'
+        ? `Redis Cluster is not reachable at REDIS_CLUSTER_NODES ${where} (${causeText(cause)}). ` +
+            'Check that its nodes run and that CLUSTER INFO says cluster_state:ok.'
+        : `${what} is not reachable at ${redactUrl(where)}. Start one with \`docker compose up -d redis postgres\`, ` +
+            `or the distribution's package (apt-get install ${what === 'Redis' ? 'redis-server' : 'postgresql'}).`,
       { cause },
     );
   }
 }
 
+const causeText = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause));
+
 /** BullMQ loses jobs on an evicting Redis: the worker refuses to start on one. */
 export class EvictingRedisError extends StartupError {
   override name = 'EvictingRedisError';
-  constructor(policy: string) {
+  /** `node`: the cluster master that evicts (every master must not). */
+  constructor(policy: string, node?: string) {
+    const where = node ? ` on ${node}` : '';
+    const fix = node ? `redis-cli -h ${node.replace(/:(\d+)$/, ' -p $1')} ` : 'redis-cli ';
     super(
-      `Redis maxmemory-policy is "${policy}"; BullMQ needs "noeviction" or jobs are lost. ` +
-        'Set it (redis-cli config set maxmemory-policy noeviction) and start again.',
+      `Redis maxmemory-policy is "${policy}"${where}; BullMQ needs "noeviction" or jobs are lost. ` +
+        `Set it (${fix}config set maxmemory-policy noeviction) and start again.`,
     );
   }
 }

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 /**
  * What the product measures, and the one way to record it.
@@ -68,12 +68,12 @@ export const METRICS = {
 
 /** Where recorded values go: the Redis hash of one queue prefix. */
 export interface MetricsSink {
-  redis: Redis;
+  redis: RedisClient;
   key: string;
 }
 
 export const metricsKey = (prefix: string) => `${prefix}:metrics`;
-export const metricsSink = (redis: Redis, prefix: string): MetricsSink => ({ redis, key: metricsKey(prefix) });
+export const metricsSink = (redis: RedisClient, prefix: string): MetricsSink => ({ redis, key: metricsKey(prefix) });
 
 const current = new AsyncLocalStorage<MetricsSink>();
 
@@ -140,7 +140,7 @@ export interface SeriesValue {
 }
 
 /** Every series recorded under a prefix, by metric name. */
-export async function readMetrics(redis: Redis, prefix: string): Promise<Map<string, SeriesValue[]>> {
+export async function readMetrics(redis: RedisClient, prefix: string): Promise<Map<string, SeriesValue[]>> {
   const raw = await redis.hgetall(metricsKey(prefix));
   const defs = new Map<string, MetricDefinition>(Object.values(METRICS).map((d) => [d.name, d]));
   const series = new Map<string, Map<string, SeriesValue>>();

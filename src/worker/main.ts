@@ -11,7 +11,7 @@ await runMain('worker', async () => {
   const config = loadConfig({ roles: ['worker'], sandbox: SANDBOX_IDENTITY });
   const logger = createLogger(config.logLevel, 'worker', config.logFormat);
   // Before any job is taken: a worker with another key or other providers than the deployment refuses.
-  const membership = await registerProcess(config.redisUrl, {
+  const membership = await registerProcess(config, {
     prefix: config.queuePrefix,
     role: 'worker',
     fingerprint: deploymentFingerprint(config),

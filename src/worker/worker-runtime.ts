@@ -1,10 +1,9 @@
 import { Worker, type Job } from 'bullmq';
 import { createSealer } from '../shared/crypto.js';
-import { EvictingRedisError } from '../shared/errors.js';
 import { createOutboundPolicy, type OutboundSettings } from '../shared/outbound.js';
 import type { Logger } from '../shared/logger.js';
 import { metricsSink, recordingTo } from '../shared/metrics.js';
-import { assertRedisReachable, createRedis, evictionPolicy } from '../shared/redis.js';
+import { assertNoEviction, assertRedisReachable, createRedis, type RedisEndpoints } from '../shared/redis.js';
 import { createProviderClients, type ProviderClients } from '../providers/provider-clients.js';
 import type { ProvidersConfig } from '../providers/provider-config.js';
 import { createRateBudget } from '../providers/rate-budget.js';
@@ -38,8 +37,7 @@ export interface WorkerTuning {
 }
 
 /** What the worker needs of the configuration. */
-export interface WorkerSettings {
-  redisUrl: string;
+export interface WorkerSettings extends RedisEndpoints {
   queuePrefix: string;
   encryptionKey: Buffer;
   /** ENCRYPTION_KEYS, newest first: seals with the first, opens with any (default: `encryptionKey`). */
@@ -83,17 +81,16 @@ export async function startWorkers(
   overrides: { clients?: ProviderClients } = {},
 ): Promise<WorkerRuntime> {
   assertGraphIsForest();
-  await assertRedisReachable(config.redisUrl);
-  const connection = createRedis(config.redisUrl, 'worker');
-  connection.on('error', (err) => logger.error({ err: err.message }, 'redis connection error'));
-  const policy = await evictionPolicy(connection);
-  if (policy !== 'noeviction') {
+  await assertRedisReachable(config);
+  const connection = createRedis(config, 'worker');
+  connection.on('error', (err: Error) => logger.error({ err: err.message }, 'redis connection error'));
+  await assertNoEviction(connection).catch((e: unknown) => {
     connection.disconnect();
-    throw new EvictingRedisError(policy);
-  }
+    throw e;
+  });
 
   armFailpoints(config.failpoints ?? []);
-  const queues = createQueues(config.redisUrl, config.queuePrefix, config.jobRetention);
+  const queues = createQueues(config, config.queuePrefix, config.jobRetention);
   const store = new RunStore(queues.connection, config.queuePrefix, 'worker', {
     finishedRunTtlMs: config.finishedRunTtlMs ?? 0,
   });

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { pino } from 'pino';
 import { SANDBOX_IDENTITY } from '../../src/sandbox/sandbox-credentials.js';
 import { parseLimitOverrides } from '../../src/sandbox/sandbox-runtime.js';
@@ -10,6 +10,7 @@ import { EMULATORS } from '../../src/sandbox/emulators.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/framework/sandbox-server.js';
 import type { FaultRule } from '../../src/sandbox/framework/faults.js';
 import type { ProvisionRequest } from '../../src/shared/provision-request.js';
+import { clusterNodesOf, createRedis, type RedisClient } from '../../src/shared/redis.js';
 import { buildRequest } from './factories.js';
 import { sandboxAdmin } from './sandbox-admin.js';
 
@@ -23,8 +24,10 @@ export interface Harness {
   /** The environment the harness's config was loaded from (for a worker started as a child process). */
   env: Record<string, string>;
   tokens: { admin: string; viewer: string };
+  /** The queue prefix every key starts with (on a cluster the hash-tagged one, `{t…}`). */
   prefix: string;
-  redis: Redis;
+  /** The test's own connection to the harness's Redis (a cluster's, with REDIS_CLUSTER_NODES). */
+  redis: RedisClient;
   request(
     method: string,
     path: string,
@@ -47,6 +50,7 @@ export interface Harness {
  * The environment of the worker and API, or a function of the sandbox's URL giving it (to point a
  * provider "for real" at the sandbox, e.g. with a wrong token). The sandbox itself starts first, so
  * with a function its own settings (SANDBOX_TIME_SCALE, SANDBOX_RATE_LIMITS) are the defaults.
+ * With REDIS_CLUSTER_NODES (and a REDIS_URL lending its password) it runs on a Redis Cluster.
  */
 export type HarnessEnv = Record<string, string> | ((sandboxUrl: string) => Record<string, string>);
 
@@ -68,14 +72,13 @@ export async function startHarness(
   });
   const env = typeof envOrFn === 'function' ? envOrFn(sandbox.url) : envOrFn;
   const tokens = { admin: randomBytes(18).toString('base64url'), viewer: randomBytes(18).toString('base64url') };
-  const prefix = `t${randomUUID().slice(0, 8)}`;
   const configEnv: Record<string, string> = {
     REDIS_URL,
     DATABASE_URL,
     SANDBOX_URL: sandbox.url,
     // The workers' rate budgets follow the sandbox's time-scaled windows.
     SANDBOX_TIME_SCALE: timeScale,
-    QUEUE_PREFIX: prefix,
+    QUEUE_PREFIX: `t${randomUUID().slice(0, 8)}`,
     PORT: '0',
     API_TOKENS: `admin:${tokens.admin},viewer:${tokens.viewer}`,
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
@@ -92,12 +95,13 @@ export async function startHarness(
     ...env,
   };
   const config = loadConfig({ roles: ['api', 'worker'], sandbox: SANDBOX_IDENTITY }, configEnv);
+  const prefix = config.queuePrefix;
   const logger = options.logs
     ? pino({ level: 'debug' }, { write: (line: string) => void options.logs!.push(line) })
     : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   let worker: WorkerRuntime | undefined = options.worker === false ? undefined : await startWorkers(config, logger);
   const apiServer: ApiServer = await startApi(config, logger, '127.0.0.1');
-  const redis = new Redis(REDIS_URL);
+  const redis = clusterNodesOf(config) ? createRedis(config, 'worker') : new Redis(REDIS_URL);
 
   const request: Harness['request'] = async (method, path, opts = {}) => {
     const token = opts.token === undefined ? tokens.admin : opts.token;
@@ -170,14 +174,27 @@ export async function startHarness(
 }
 
 /** Deletes every key under a test's prefix (never anything else: Redis is shared). */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
+export async function deleteKeys(redis: RedisClient, prefix: string): Promise<void> {
+  for (const server of await serversOf(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await server.scan(cursor, 'MATCH', `${scanPattern(prefix)}:*`, 'COUNT', 500);
+      cursor = next;
+      // One by one: keys found on one node of a cluster may still lie in different slots.
+      if (keys.length) await Promise.all(keys.map((k) => server.del(k)));
+    } while (cursor !== '0');
+  }
 }
+
+/** The servers that hold keys: the one server, or every master of a cluster. */
+export async function serversOf(redis: RedisClient): Promise<Redis[]> {
+  if (!(redis instanceof Cluster)) return [redis];
+  if (redis.status !== 'ready') await new Promise((ready) => redis.once('ready', ready));
+  return redis.nodes('master');
+}
+
+/** A prefix as a literal in a SCAN pattern (`{` `}` are literal there, `[`, `*`, `?` are not). */
+const scanPattern = (prefix: string) => prefix.replace(/[[\]*?\\]/g, (c) => `\\${c}`);
 
 /** Everything the sandbox holds for one client, by derived name. */
 export function resourcesOf(state: any, clientId: string) {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 import type { Request, Response } from 'express';
 import type { Role } from '../auth.js';
 import { CONSOLE_PATH } from './console-paths.js';
@@ -34,7 +34,7 @@ export function sameSecret(a: string | undefined, b: string | undefined): boolea
  */
 export class ConsoleSessions {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
