@@ -339,20 +339,19 @@ const historyLine = (v: RunView): string =>
   v.history.map((h) => `${h.at.slice(11, 23)} ${h.from ?? '∅'}→${h.to} (${h.by})`).join('; ');
 
 /**
- * The sandbox's calls that touch a client: its derived names in the path, or an id its run
- * recorded (a Supabase ref, a Vercel project, an n8n workflow), so a violation shows its story.
+ * The sandbox's calls that touch a client: a path segment that is one of its derived names, or an
+ * id its run recorded (a Supabase ref, a Vercel project or deployment, an n8n workflow), so that a
+ * violation shows its story in the JSON.
  */
 function callsAbout(calls: SandboxCall[], c: ClientOutcome): string[] {
   const id = c.request.clientId.toLowerCase();
-  const ids = new Set<string>([id, encodeURIComponent(id)]);
-  const collect = (x: unknown): void => {
-    if (typeof x === 'string' && x.length >= 6 && !x.includes('/')) ids.add(x);
-    else if (x && typeof x === 'object') Object.values(x).forEach(collect);
-  };
-  collect(c.view?.resources);
-  collect(c.view?.leftResources);
+  const tokens = new Set<string>([id, `client-${id}`, `client-${id}-app`]);
+  for (const recorded of [c.view?.resources, c.view?.leftResources])
+    for (const r of Object.values(recorded ?? {}))
+      for (const key of ['ref', 'projectId', 'deploymentId', 'workflowId'])
+        if (typeof r?.[key] === 'string') tokens.add(r[key]);
   return calls
-    .filter((call) => [...ids].some((t) => call.path.includes(t)))
+    .filter((call) => call.path.split(/[/?]/).some((segment) => tokens.has(decodeURIComponent(segment))))
     .map((call) => {
       const at = (call as SandboxCall & { at?: string | number }).at;
       const when = at === undefined ? '' : `${new Date(at).toISOString().slice(11, 23)} `;

@@ -17,7 +17,7 @@ export function chaosTable(r: ChaosResult, markdown = false): string {
     ],
     ...states.map((st): [string, string] => [`  ${st}`, String(r.byState[st] ?? 0)]),
     ...others.map((st): [string, string] => [`  ${st} (not final)`, String(r.byState[st])]),
-    ['faults injected', `${r.faults.total}${kinds ? ` (${kinds})` : ''}`],
+    ['transport faults injected', `${r.faults.total}${kinds ? ` (${kinds})` : ''}`],
     ['worker kills (SIGKILL)', `${r.kills}; ${r.unexpectedWorkerExits} other worker exits`],
     [
       'Redis restarts',
