@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** Load tests (a burst of clients) run alone, after the rest, so they starve no timing of another file. */
-const ALONE = ['test/component/fleet.test.ts'];
+const ALONE = ['test/component/fleet.test.ts', 'test/component/chaos.test.ts'];
 
 export default defineConfig({
   test: {

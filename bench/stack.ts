@@ -23,6 +23,8 @@ export interface StackOptions {
   logLevel: string;
   /** More settings for the API and workers (POLL_INTERVAL_MS, ...). */
   env?: Record<string, string>;
+  /** A Redis of the caller's own (chaos restarts it); the machine's REDIS_URL otherwise. */
+  redisUrl?: string;
 }
 
 /**
@@ -37,6 +39,12 @@ export interface Stack {
   sandbox: SandboxAdmin & { rateLimits(): Promise<RateLimitReport> };
   workers: Child[];
   redis: Redis;
+  /** The environment every process of the stack was started with (for more workers started elsewhere). */
+  env: Record<string, string>;
+  /** Where the processes' logs are. */
+  logDir: string;
+  /** One call to the API with the admin token; the body parsed. */
+  request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Deletes every Supabase project the sandbox holds (each is a real database), a few at a time. */
   deleteProjects(): Promise<void>;
   /** Starts one more worker process and waits until it takes jobs. */
@@ -87,9 +95,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const [sandboxPort, apiPort] = [await freePort(), await freePort()];
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
   const token = randomBytes(24).toString('base64url');
+  const redisUrl = options.redisUrl ?? REDIS_URL;
   const env: Record<string, string> = {
     ...baseEnv(),
-    REDIS_URL,
+    REDIS_URL: redisUrl,
     DATABASE_URL,
     PROVIDERS: 'sandbox',
     QUEUE_PREFIX: prefix,
@@ -109,7 +118,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...options.env,
   };
   const children: Child[] = [];
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   let callbacks: Callbacks | undefined;
   const close = async () => {
     // Workers first (they finish their active jobs), then the API, then the sandbox (it drops its databases).
@@ -174,6 +183,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       sandboxUrl,
       workers,
       redis,
+      env,
+      logDir,
+      request: api$,
       sandbox: {
         ...admin,
         rateLimits: async () => (await (await fetch(`${sandboxUrl}/_sandbox/rate-limits`)).json()) as RateLimitReport,
