@@ -34,6 +34,7 @@ export interface ReconcileReport {
 /** Job states in which a job is still going to run (or is running). */
 const LIVE = new Set(['active', 'waiting', 'waiting-children', 'delayed', 'prioritized']);
 const PAGE = 200;
+const STALLED_OUT = /stalled more than allowable limit/i;
 
 /**
  * The reconciler drives on runs that the normal path left in a transitional state with no live
@@ -121,7 +122,9 @@ async function reconcileRun(
     case 'rolling_back': {
       const job = await Job.fromId(deps.queues.rollback, rollbackJobId(run.runId, run.rollbacks));
       const state = job ? await job.getState() : 'missing';
-      if (overdue || state === 'failed') {
+      // A job that stalled out (its workers kept dying under it) did not give up: it is run again.
+      const gaveUp = state === 'failed' && !STALLED_OUT.test(job?.failedReason ?? '');
+      if (overdue || gaveUp) {
         const reason = overdue
           ? `rollback still running after ${Math.round(settings.deadlineMs / 1000)} s`
           : `rollback job gave up: ${job?.failedReason ?? 'unknown reason'}`;
@@ -129,7 +132,7 @@ async function reconcileRun(
         return;
       }
       if (LIVE.has(state)) return;
-      // Missing (never added, or removed), or completed without finishing the run: add it again.
+      // Missing (never added, or removed), stalled out, or completed without finishing the run: add it again.
       if (job) await job.remove();
       await enqueueRollback(deps, run, run.rollbacks);
       report.rollbacksRequeued++;

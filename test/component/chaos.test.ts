@@ -28,6 +28,15 @@ describe('chaos, short (issue 8, SPEC 4)', () => {
         ...['--bound', '80', '--quiet', '25', '--out', out],
         // A killed worker's job is taken back within about 3 s (crash-recovery.test.ts's settings).
         ...['--env', 'LOCK_DURATION_MS=2000', '--env', 'STALLED_INTERVAL_MS=1000'],
+        // The reconciler looks every second at runs quiet for 3 s, and bounds a run's time well inside the test's.
+        ...[
+          '--env',
+          'RECONCILE_INTERVAL_MS=1000',
+          '--env',
+          'RECONCILE_QUIET_MS=3000',
+          '--env',
+          'RUN_DEADLINE_MS=60000',
+        ],
       ],
       {},
     );
