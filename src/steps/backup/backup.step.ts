@@ -1,3 +1,4 @@
+import { deleteOrGone } from '../delete-or-gone.js';
 import type { N8nWorkflow } from '../../providers/n8n.client.js';
 import { AppError, isAppError } from '../../shared/errors.js';
 import type { CompensationContext, StepContext, StepDefinition } from '../step.types.js';
@@ -78,9 +79,19 @@ async function deleteBackup(ctx: CompensationContext) {
   const path = ctx.names.backupPath;
   const existing = await gitea.getFile(owner, repo, path, ctx.signal);
   if (!existing) return 'not_found' as const;
-  const deleted = await gitea.deleteFile(
-    { owner, repo, path, sha: existing.sha, message: `Remove n8n workflow backup of client ${ctx.names.clientKey}` },
-    ctx.signal,
+  const deleted = await deleteOrGone(
+    () =>
+      gitea.deleteFile(
+        {
+          owner,
+          repo,
+          path,
+          sha: existing.sha,
+          message: `Remove n8n workflow backup of client ${ctx.names.clientKey}`,
+        },
+        ctx.signal,
+      ),
+    async () => (await gitea.getFile(owner, repo, path, ctx.signal)) !== null,
   );
   return deleted ? ('deleted' as const) : ('not_found' as const);
 }

@@ -1,3 +1,4 @@
+import { deleteOrGone } from '../delete-or-gone.js';
 import type { FullRepository } from '../../providers/github.client.js';
 import { isAppError } from '../../shared/errors.js';
 import { clientConfigFor } from '../templates/client-modules.js';
@@ -103,7 +104,11 @@ async function commitConfig(
 
 async function deleteRepo(ctx: CompensationContext) {
   const owner = typeof ctx.recorded.owner === 'string' ? ctx.recorded.owner : ctx.providers.github.org;
-  const deleted = await ctx.clients.github.deleteRepo(owner, ctx.names.githubRepo, ctx.signal);
+  const { github } = ctx.clients;
+  const deleted = await deleteOrGone(
+    () => github.deleteRepo(owner, ctx.names.githubRepo, ctx.signal),
+    async () => (await github.getRepo(owner, ctx.names.githubRepo, ctx.signal)) !== null,
+  );
   return deleted ? ('deleted' as const) : ('not_found' as const);
 }
 

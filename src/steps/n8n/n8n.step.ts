@@ -1,3 +1,4 @@
+import { deleteOrGone } from '../delete-or-gone.js';
 import { AppError, isAppError } from '../../shared/errors.js';
 import { n8nWorkflowFor } from '../templates/n8n-workflow.js';
 import type { CompensationContext, StepContext, StepDefinition } from '../step.types.js';
@@ -101,7 +102,11 @@ async function deleteWorkflow(ctx: CompensationContext) {
     } catch (e) {
       if (!isAppError(e) || e.code !== 'PROVIDER_NOT_FOUND') throw e;
     }
-    if (await n8n.deleteWorkflow(id, ctx.signal)) deleted = true;
+    const removed = await deleteOrGone(
+      () => n8n.deleteWorkflow(id, ctx.signal),
+      async () => (await n8n.getWorkflow(id, ctx.signal)) !== null,
+    );
+    if (removed) deleted = true;
   }
   return deleted ? ('deleted' as const) : ('not_found' as const);
 }

@@ -1,3 +1,4 @@
+import { deleteOrGone } from '../delete-or-gone.js';
 import { randomBytes } from 'node:crypto';
 import type {
   ApiKeyResponse,
@@ -108,7 +109,13 @@ async function deleteProject(ctx: CompensationContext) {
   const refs = new Set<string>(recorded ? [recorded] : []);
   for (const p of await projectsNamed(ctx, ctx.names.supabaseProject)) refs.add(p.ref);
   let deleted = false;
-  for (const ref of refs) if (await supabase.deleteProject(ref, ctx.signal)) deleted = true;
+  for (const ref of refs) {
+    const removed = await deleteOrGone(
+      () => supabase.deleteProject(ref, ctx.signal),
+      async () => (await supabase.getProject(ref, ctx.signal)) !== null,
+    );
+    if (removed) deleted = true;
+  }
   return deleted ? ('deleted' as const) : ('not_found' as const);
 }
 

@@ -1,3 +1,4 @@
+import { deleteOrGone } from '../delete-or-gone.js';
 import type { ProjectEnvInput, VercelDeployment, VercelProject } from '../../providers/vercel.client.js';
 import { AppError, isAppError } from '../../shared/errors.js';
 import { enabledModules } from '../templates/client-modules.js';
@@ -126,7 +127,12 @@ async function existingDeployment(ctx: StepContext, project: VercelProject): Pro
 async function deleteProject(ctx: CompensationContext) {
   const { vercel } = ctx.clients;
   const recorded = typeof ctx.recorded.projectId === 'string' ? ctx.recorded.projectId : undefined;
-  let deleted = recorded ? await vercel.deleteProject(recorded, ctx.signal) : false;
-  if (await vercel.deleteProject(ctx.names.vercelProject, ctx.signal)) deleted = true;
+  const remove = (idOrName: string) =>
+    deleteOrGone(
+      () => vercel.deleteProject(idOrName, ctx.signal),
+      async () => (await vercel.getProject(idOrName, ctx.signal)) !== null,
+    );
+  let deleted = recorded ? await remove(recorded) : false;
+  if (await remove(ctx.names.vercelProject)) deleted = true;
   return deleted ? ('deleted' as const) : ('not_found' as const);
 }
