@@ -113,6 +113,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     SANDBOX_TIME_SCALE: String(options.timeScale),
     SANDBOX_RATE_LIMITS: options.rateLimits ? 'on' : 'off',
     SANDBOX_PROFILE: options.profile,
+    // A fresh world every time: a benchmark or chaos run must not find the last one's resources
+    // (clients of the same seed have the same names), nor leave its own in the developer's sandbox.
+    SANDBOX_STATE: 'memory',
     PORT: String(apiPort),
     WORKER_CONCURRENCY: String(options.concurrency),
     ...options.env,
