@@ -104,9 +104,11 @@ export async function processStep(
     const view = toErrorView(err);
     if (err.details !== REFUSED) {
       await recordFailure(job, view).catch((e: unknown) => log.warn({ err: e }, 'could not record the failure'));
-      await (async () => (ledger ?? (await StepLedger.forJob(deps.store, job)))?.fail(view, final))().catch(
-        (e: unknown) => log.warn({ err: e }, 'could not record the failure in the run'),
-      );
+      // A step that failed before it opened its ledger (one it needs failed) is recorded from its run.
+      const failed = ledger ?? (await StepLedger.forJob(deps.store, job).catch(() => undefined));
+      await failed
+        ?.fail(view, final)
+        .catch((e: unknown) => log.warn({ err: e }, 'could not record the failure in the run'));
     }
     if (!err.retryable) throw new UnrecoverableError(readableReason(view));
     throw new RetryableStepError(readableReason(view), err.retryAfterMs);
