@@ -23,7 +23,7 @@ await runMain('reseal', async () => {
     const report = await resealStored(queues, sealer, { dryRun: check });
     const verb = check ? 'under an older key' : 're-sealed';
     process.stdout.write(
-      `reseal: ${report.jobs} jobs under prefix ${config.queuePrefix}; ${report.resealed} values ${verb}, ` +
+      `reseal: ${report.runs} runs and ${report.jobs} jobs under prefix ${config.queuePrefix}; ${report.resealed} values ${verb}, ` +
         `${report.current} already under key ${sealer.keyId}, ${report.unreadable.length} unreadable\n` +
         report.unreadable.map((u) => `  unreadable: ${u}\n`).join(''),
     );

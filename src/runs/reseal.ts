@@ -1,16 +1,19 @@
 import type { Sealer } from '../shared/crypto.js';
-import type { StepName } from '../steps/step-graph.js';
+import { STEP_NAMES, type StepName } from '../steps/step-graph.js';
+import { RunStore } from './run-store.js';
 import type { Queues } from './queues.js';
 import { sealContext } from './step-context.js';
 
 /**
- * Re-seals, under the newest key, every sealed secret the queues hold: the `sealed` map in
- * each step job's data and in its return value (the only places secrets are kept). Each
- * field is written back with a compare-and-set, so a worker updating the same job meanwhile
- * is never overwritten (the field is read again and re-sealed). With `dryRun` it only counts.
+ * Re-seals, under the newest key, every sealed secret Redis holds: the `sealed` map of each
+ * step record in each run record, and in each step job's data and return value (the only
+ * places secrets are kept). Each field is written back with a compare-and-set, so a worker
+ * updating the same run or job meanwhile is never overwritten (the field is read again and
+ * re-sealed). With `dryRun` it only counts.
  */
 export interface ResealReport {
   jobs: number;
+  runs: number;
   /** Values moved to the newest key (or, in a dry run, that would be). */
   resealed: number;
   /** Values already under the newest key. */
@@ -35,7 +38,16 @@ export async function resealStored(
   sealer: Sealer,
   options: { dryRun?: boolean } = {},
 ): Promise<ResealReport> {
-  const report: ResealReport = { jobs: 0, resealed: 0, current: 0, unreadable: [] };
+  const report: ResealReport = { jobs: 0, runs: 0, resealed: 0, current: 0, unreadable: [] };
+  const store = new RunStore(queues.connection, queues.prefix);
+  for (const runId of await store.listIds(undefined, 0, -1)) {
+    report.runs += 1;
+    for (const step of STEP_NAMES)
+      await resealField(queues, sealer, store.keyOf(runId), `step:${step}`, async () => ({ runId, step }), report, {
+        ...options,
+        label: `run ${runId}`,
+      });
+  }
   const seen = new Set<string>();
   for (let start = 0; ; start += PAGE) {
     const page = await queues.provision.getJobs(STATES as never, start, start + PAGE - 1, true);
@@ -44,8 +56,10 @@ export async function resealStored(
       if (!job?.id || seen.has(job.id)) continue;
       seen.add(job.id);
       report.jobs += 1;
+      const key = queues.provision.toKey(job.id);
+      const data = async () => JSON.parse((await queues.connection.hget(key, 'data')) ?? '{}') as Holder;
       for (const field of ['data', 'returnvalue'] as const)
-        await resealField(queues, sealer, job.id, field, report, options);
+        await resealField(queues, sealer, key, field, data, report, { ...options, label: `job ${job.id}` });
     }
   }
   return report;
@@ -57,23 +71,26 @@ interface Holder {
   sealed?: Record<string, string>;
 }
 
+/**
+ * Re-seals the `sealed` map of one JSON hash field; `ownerOf` says whose secrets they are (the run
+ * and step bound into each value), when the field itself does not.
+ */
 async function resealField(
   queues: Queues,
   sealer: Sealer,
-  jobId: string,
-  field: 'data' | 'returnvalue',
+  key: string,
+  field: string,
+  ownerOf: () => Promise<Holder>,
   report: ResealReport,
-  options: { dryRun?: boolean },
+  options: { dryRun?: boolean; label: string },
 ): Promise<void> {
-  const key = queues.provision.toKey(jobId);
   for (let attempt = 0; attempt < 10; attempt++) {
     const raw = await queues.connection.hget(key, field);
     if (!raw) return;
     const value = JSON.parse(raw) as Holder | null;
-    const owner =
-      field === 'data' ? value : (JSON.parse((await queues.connection.hget(key, 'data')) ?? '{}') as Holder);
+    const owner = value?.runId && value.step ? value : await ownerOf();
     if (!value?.sealed || !owner?.runId || !owner.step) return;
-    const pass: ResealReport = { jobs: 0, resealed: 0, current: 0, unreadable: [] };
+    const pass: ResealReport = { jobs: 0, runs: 0, resealed: 0, current: 0, unreadable: [] };
     const sealed = { ...value.sealed };
     for (const [name, v] of Object.entries(sealed)) {
       if (sealer.keyIdOf(v) === sealer.keyId) {
@@ -85,7 +102,7 @@ async function resealField(
         sealed[name] = sealer.seal(sealer.open(v, context), context);
         pass.resealed += 1;
       } catch {
-        pass.unreadable.push(`${jobId} ${field}.${name}`);
+        pass.unreadable.push(`${options.label} ${field}.${name}`);
       }
     }
     // Written back only if nobody changed the field meanwhile (a worker recording progress): else again.
@@ -100,5 +117,5 @@ async function resealField(
       return;
     }
   }
-  throw new Error(`job ${jobId} kept changing while being re-sealed; run the command again`);
+  throw new Error(`${options.label} kept changing while being re-sealed; run the command again`);
 }

@@ -121,7 +121,9 @@ export class RunStore {
     this.finishedRunTtlMs = options.finishedRunTtlMs ?? 0;
   }
 
-  private runKey = (runId: string) => `${this.prefix}:run:${runId}`;
+  /** The run's hash (its record). */
+  keyOf = (runId: string) => `${this.prefix}:run:${runId}`;
+  private runKey = this.keyOf;
   private clientKey = (key: string) => `${this.prefix}:client:${key}`;
   private clientRunsKey = (key: string) => `${this.prefix}:client-runs:${key}`;
   private allRunsKey = () => `${this.prefix}:runs`;

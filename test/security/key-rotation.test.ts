@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { createQueues, type Queues } from '../../src/runs/queues.js';
 import { resealStored } from '../../src/runs/reseal.js';
+import { RunStore } from '../../src/runs/run-store.js';
 import type { StepJobData } from '../../src/runs/run.types.js';
 import { SANDBOX_IDENTITY } from '../../src/sandbox/sandbox-credentials.js';
 import { createSealer, keyIdOf } from '../../src/shared/crypto.js';
@@ -60,17 +61,29 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** Every sealed value the provision queue holds, with the key id it names. */
+/** Every sealed value the run records and the provision queue hold, with the key id it names. */
 async function sealedValues(): Promise<{ where: string; keyId: string | undefined }[]> {
   const sealer = createSealer([B, A]);
+  const store = new RunStore(queues.connection, h.prefix);
+  const runs = await store.list(undefined, 1000);
+  const inRuns = runs.flatMap((run) =>
+    Object.entries(run.steps).flatMap(([step, record]) =>
+      Object.entries(record.sealed ?? {}).map(([n, v]) => ({
+        where: `${run.runId} step:${step}.${n}`,
+        keyId: sealer.keyIdOf(v),
+      })),
+    ),
+  );
   const jobs = await queues.provision.getJobs(['completed', 'waiting', 'waiting-children', 'active', 'failed']);
-  return jobs.flatMap((job) =>
-    [
-      ...Object.entries((job.data as StepJobData).sealed ?? {}).map(([n, v]) => [`${job.id} data.${n}`, v] as const),
-      ...Object.entries((job.returnvalue as { sealed?: Record<string, string> } | null)?.sealed ?? {}).map(
-        ([n, v]) => [`${job.id} returnvalue.${n}`, v] as const,
-      ),
-    ].map(([where, v]) => ({ where, keyId: sealer.keyIdOf(v) })),
+  return inRuns.concat(
+    jobs.flatMap((job) =>
+      [
+        ...Object.entries((job.data as StepJobData).sealed ?? {}).map(([n, v]) => [`${job.id} data.${n}`, v] as const),
+        ...Object.entries((job.returnvalue as { sealed?: Record<string, string> } | null)?.sealed ?? {}).map(
+          ([n, v]) => [`${job.id} returnvalue.${n}`, v] as const,
+        ),
+      ].map(([where, v]) => ({ where, keyId: sealer.keyIdOf(v) })),
+    ),
   );
 }
 
