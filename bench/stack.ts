@@ -106,6 +106,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // The benchmark posts hundreds of runs at once with one token: no per-token write limit.
     API_WRITE_LIMIT: '100000',
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    // The bench learns that a run ended from its signed callback; without a secret none is sent
+    // and waitAll falls back to polling ten runs every ten seconds.
+    CALLBACK_SECRET: randomBytes(24).toString('base64url'),
     LOG_LEVEL: options.logLevel,
     SANDBOX_HOST: '127.0.0.1',
     SANDBOX_PORT: String(sandboxPort),
