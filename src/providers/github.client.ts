@@ -4,7 +4,7 @@ import { AppError, isAppError } from '../shared/errors.js';
 import type { HttpMethod } from './http-method.js';
 import { recordProviderRequest } from '../shared/metrics.js';
 import { errorForStatus, errorForTransport, nullIfNotFound, type ProviderIdentity } from './provider-errors.js';
-import { budgetCall, budgetIdentity, type BudgetCall, type RateBudget } from './rate-budget.js';
+import { budgetCall, budgetIdentity, type BudgetCall, type BudgetLease, type RateBudget } from './rate-budget.js';
 
 /**
  * GitHub REST through octokit. No retry or throttling plugin: a rate limit surfaces at
@@ -81,12 +81,19 @@ export class GithubClient {
     // every answer, success or error, corrects the shared budget from its x-ratelimit-* headers.
     const operation = (o: { request: Record<string, unknown> }) =>
       typeof o.request.operation === 'string' ? o.request.operation : 'unknown';
+    // What the budget lent this call (passed along by `call`), handed back with its answer.
+    const lease = (o: { request: Record<string, unknown> }) => o.request.lease as BudgetLease | undefined;
     this.octokit.hook.wrap('request', async (request, options) => {
       const observe = (status: number, headers: Record<string, unknown> | undefined) =>
-        this.budget?.observe(this.budgetCallFor(operation(options), options.method as HttpMethod), status, (name) => {
-          const v = headers?.[name];
-          return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
-        });
+        this.budget?.observe(
+          this.budgetCallFor(operation(options), options.method as HttpMethod),
+          status,
+          (name) => {
+            const v = headers?.[name];
+            return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+          },
+          lease(options),
+        );
       try {
         const res = await request(options);
         recordProviderRequest('github', operation(options), res.status);
@@ -191,12 +198,16 @@ export class GithubClient {
     operation: string,
     method: HttpMethod,
     signal: AbortSignal | undefined,
-    fn: (request: { signal: AbortSignal; operation: string }) => Promise<T>,
+    fn: (request: { signal: AbortSignal; operation: string; lease?: BudgetLease }) => Promise<T>,
   ): Promise<T> {
-    await this.budget?.acquire(this.budgetCallFor(operation, method), signal);
+    const lease = await this.budget?.acquire(this.budgetCallFor(operation, method), signal);
     const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
-      return await fn({ signal: signal ? AbortSignal.any([timeout, signal]) : timeout, operation });
+      return await fn({
+        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+        operation,
+        ...(lease ? { lease } : {}),
+      });
     } catch (e) {
       throw this.toAppError(operation, e);
     }

@@ -65,7 +65,7 @@ export class HttpClient {
     const call = o.budget
       ? budgetCall(o.provider, o.budgetIdentity ?? '', req.operation, req.method, req.scope)
       : undefined;
-    if (call && !req.anonymous) await o.budget!.acquire(call, req.signal);
+    const lease = call && !req.anonymous ? await o.budget!.acquire(call, req.signal) : undefined;
     const timeout = AbortSignal.timeout(o.timeoutMs);
     const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
     const headers: Record<string, string> = { accept: 'application/json', ...(req.anonymous ? {} : o.headers) };
@@ -86,7 +86,8 @@ export class HttpClient {
       throw errorForTransport(o, req.operation, cause, o.timeoutMs);
     }
     recordProviderRequest(o.provider, req.operation, res.status);
-    if (call && !req.anonymous) await o.budget!.observe(call, res.status, (name) => res.headers.get(name) ?? undefined);
+    if (call && !req.anonymous)
+      await o.budget!.observe(call, res.status, (name) => res.headers.get(name) ?? undefined, lease);
     const body = parseBody(text);
     const accepted = req.accept?.(res.status) ?? (res.status >= 200 && res.status < 300);
     if (!accepted) {

@@ -101,6 +101,7 @@ export async function startWorkers(
         timeScale: config.rateBudgets.timeScale,
         points: config.rateBudgets.points,
         maxInlineWaitMs: config.rateBudgets.maxInlineWaitMs,
+        inFlightMs: config.worker.providerTimeoutMs,
       })
     : undefined;
   const clients =

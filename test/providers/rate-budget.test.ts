@@ -105,7 +105,60 @@ describe('rate budgets of both kinds on one Redis client', () => {
     expect((await failure(budget.acquire(call()))).code).toBe('PROVIDER_RATE_LIMITED');
 
     const [key] = await redis.keys(`${prefix}:budget:test-sliding:*`);
-    expect(await redis.get(key!)).toBe('1');
+    expect(await redis.zcard(key!)).toBe(1);
     await budget.close();
+  });
+});
+
+describe('sliding budgets count a call until its answer', () => {
+  // A minute at this scale is 300 ms; a request may be on its way for 10 s.
+  const scale = { supabase: 0.005, github: 1, vercel: 1, n8n: 1, gitea: 1 };
+  const slidingBudget = () =>
+    createRateBudget({
+      redis,
+      prefix: `tb${randomUUID().slice(0, 8)}`,
+      timeScale: scale,
+      maxInlineWaitMs: 0,
+      inFlightMs: 10_000,
+      rules: [rule('sliding', 1)],
+    });
+  const windowOver = () => new Promise((r) => setTimeout(r, 400));
+
+  it('When a call is still on its way after a window, then it still counts (it may not have arrived yet)', async () => {
+    const budget = slidingBudget();
+    await budget.acquire(call());
+
+    await windowOver();
+
+    expect((await failure(budget.acquire(call()))).code).toBe('PROVIDER_RATE_LIMITED');
+  });
+
+  it('When a call was answered, then it counts for one window from its answer and no longer', async () => {
+    const budget = slidingBudget();
+    const lease = await budget.acquire(call());
+    await budget.observe(call(), 200, () => undefined, lease);
+    expect((await failure(budget.acquire(call()))).code).toBe('PROVIDER_RATE_LIMITED');
+
+    await windowOver();
+
+    await expect(budget.acquire(call())).resolves.toBeDefined();
+  });
+
+  it('When a later budget hands a call back, then what an earlier sliding budget reserved for it is released', async () => {
+    const prefix = `tb${randomUUID().slice(0, 8)}`;
+    const fixed = { ...rule('fixed', 1), id: 'test-fixed-after' };
+    const budget = createRateBudget({
+      redis,
+      prefix,
+      timeScale: TIME_SCALE,
+      maxInlineWaitMs: 0,
+      rules: [rule('sliding', 5), fixed],
+    });
+    await budget.acquire(call());
+
+    expect((await failure(budget.acquire(call()))).code).toBe('PROVIDER_RATE_LIMITED');
+
+    const [key] = await redis.keys(`${prefix}:budget:test-sliding:*`);
+    expect(await redis.zcard(key!)).toBe(1);
   });
 });
