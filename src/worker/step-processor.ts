@@ -71,6 +71,9 @@ export async function processStep(
     if (job.data.rateLimit?.waitingUntil)
       await job.updateData({ ...job.data, rateLimit: { ...job.data.rateLimit, waitingUntil: undefined } });
 
+    // Started, the run is in flight: if this job comes back to the queue (set aside for a rate limit,
+    // retried, stalled) it goes before new runs' first steps, not behind them (flow-builder.ts).
+    if (job.priority) await job.changePriority({ priority: 0 });
     log.info({ event: 'started' }, 'step started');
     startedAt = performance.now();
     const ctx = createStepContext(deps, run, name, ledger, signal);
