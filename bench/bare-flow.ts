@@ -30,7 +30,8 @@ export async function startBareFlow(redisUrl: string, concurrency: number): Prom
     concurrency,
   });
   worker.on('completed', (job: Job) => {
-    if (job.name !== 'finalize') return;
+    // Jobs are named for people (`finalize · acme`); the id says what a job is.
+    if (!job.id?.endsWith('-finalize')) return;
     const runId = (job.data as { runId: string }).runId;
     done.get(runId)?.(job.finishedOn ?? Date.now());
     done.delete(runId);
