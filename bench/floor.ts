@@ -12,9 +12,18 @@ import { STEP_GRAPH, type StepName } from '../src/steps/step-graph.js';
  *   minute): the earliest schedule sends each request as soon as every rule allows it, so request
  *   i > L goes at t(i − L) + W (for points: once enough earlier points have left the window).
  *
- * The binding rule is the one with the latest last request; the floor adds to it the rest of the
- * critical path after the step that makes that request (the medians of the steps that must follow
- * it), and is never below the slowest run's own critical path.
+ * The binding rule is the one with the latest last request; the floor adds to it the least the rest
+ * of the critical path can take after that request (the fastest of each step that must follow,
+ * and for Supabase the fastest project's coming up).
+ *
+ * Beside the limits, the providers' own time: a Supabase project is usable only once the provider
+ * made it ACTIVE_HEALTHY (the sandbox says when: its database, then its provisioning delay), and
+ * at most `limit` creates go per window, so with the slowest projects created first the last one
+ * is ready at max_j(⌊j / limit⌋ × window + P_j) (P sorted longest first), then the fastest
+ * `database` and `vercel` steps must still follow (projectsFloor).
+ *
+ * Everything here is a lower bound on the makespan: no run's own (queued, loaded) durations enter
+ * it but the fastest of each step.
  */
 export interface CallRecord {
   provider: string;
@@ -200,7 +209,17 @@ export function ruleFloors(allCalls: CallRecord[], limits: SandboxLimits, scale:
   return out.filter((f): f is RuleFloor => f !== undefined && f.requests > 0);
 }
 
-/** The longest chain of steps that must follow `step` (their median durations, ms). */
+/**
+ * The least the Supabase chain can take: projects' provider-side times `provisionMs` (create →
+ * ACTIVE_HEALTHY, as the sandbox played them), creates limited to `rule` per window, then `afterMs`.
+ */
+export function projectsFloor(provisionMs: number[], rule: WindowRule, scale: number, afterMs: number): number {
+  const longestFirst = [...provisionMs].sort((a, b) => b - a);
+  const ready = longestFirst.map((p, j) => Math.floor(j / rule.limit) * rule.windowMs * scale + p);
+  return ready.length ? Math.max(...ready) + afterMs : 0;
+}
+
+/** The longest chain of steps that must follow `step` (the given durations, ms). */
 export function restAfter(step: StepName, medianMs: Partial<Record<StepName, number>>): number {
   const dependents = STEP_GRAPH.filter((s) => (s.needs as readonly string[]).includes(step));
   return Math.max(0, ...dependents.map((d) => (medianMs[d.name] ?? 0) + restAfter(d.name, medianMs)));

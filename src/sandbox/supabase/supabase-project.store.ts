@@ -140,6 +140,11 @@ export class SupabaseProjectStore {
       region: project.region,
       organization_slug: project.organizationSlug,
       database: projectDatabaseName(project.ref),
+      // The provider's own time for this project (its database, then provisioning), for the bench's floor.
+      created_at: new Date(project.createdAt).toISOString(),
+      ...(project.databaseReadyAt === undefined
+        ? {}
+        : { active_at: new Date(project.databaseReadyAt + project.provisionMs).toISOString() }),
     };
   }
 }
