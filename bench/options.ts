@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { Runtime } from './processes.js';
 
 /**
  * Every size of the bench, from flags or the environment (flags win), with issue 7's sizes as
@@ -31,6 +32,8 @@ export interface BenchOptions {
   /** SANDBOX_TIME_SCALE of the zero-latency scenarios (overhead, throughput). */
   zeroScale: number;
   logLevel: string;
+  /** How the product's processes run: `built` (npm run build first; what production runs) or `tsx`. */
+  runtime: Runtime;
   /** Where the JSON goes; the chart, when written. */
   outDir: string;
   chart: string | undefined;
@@ -48,6 +51,7 @@ const FLAGS = {
   'time-scale': { type: 'string' },
   'zero-scale': { type: 'string' },
   'log-level': { type: 'string' },
+  runtime: { type: 'string' },
   out: { type: 'string' },
   chart: { type: 'string' },
   help: { type: 'boolean' },
@@ -65,6 +69,7 @@ export const USAGE = `npm run bench [-- flags]   (each flag also reads BENCH_<NA
   --time-scale X          0.05   SANDBOX_TIME_SCALE of one-run and fleet (realistic profile)
   --zero-scale X          0.0001 SANDBOX_TIME_SCALE of overhead and throughput (fast profile)
   --log-level L           warn   LOG_LEVEL of the processes (logs in $TMPDIR/cp-bench-<prefix>/)
+  --runtime built|tsx     built  built: npm run build, then node dist/... (as the Dockerfile); tsx: node --import tsx src/...
   --out DIR               bench/results
   --chart FILE            docs/bench.svg (none with --quick unless given)`;
 
@@ -86,6 +91,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const wanted = (pick('scenario') ?? 'all').split(',').map((s) => s.trim());
   const scenarios = wanted.includes('all') ? [...SCENARIOS] : (wanted as ScenarioName[]);
   for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`--scenario: unknown ${s}`);
+  const runtime = pick('runtime') ?? 'built';
+  if (runtime !== 'built' && runtime !== 'tsx') throw new Error(`--runtime: built or tsx, got ${runtime}`);
   return {
     scenarios,
     quick,
@@ -99,6 +106,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     timeScale: num('time-scale', 0.05, 0.05),
     zeroScale: num('zero-scale', 0.0001, 0.0001),
     logLevel: pick('log-level') ?? 'warn',
+    runtime,
     outDir: pick('out') ?? 'bench/results',
     chart: pick('chart') ?? (quick ? undefined : 'docs/bench.svg'),
   };

@@ -4,10 +4,14 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /**
- * The product's processes as the bench runs them: `node --import tsx src/<part>/main.ts` (what
- * `npm run api|worker|sandbox` run, without the tsx wrapper process, so the pid read for memory
- * is the part's own), each with its output in a log file, each killed at the end.
+ * The product's processes as the bench runs them, each with its output in a log file, each killed
+ * at the end. `built`: `node dist/<part>/main.js`, what the Dockerfile runs in production (after
+ * `npm run build`); `tsx`: `node --import tsx src/<part>/main.ts`, what `npm run api|worker|sandbox`
+ * run, which transpiles in the process and holds tens of MB more. Either way node itself, not a
+ * wrapper process, so the pid read for memory is the part's own.
  */
+export type Runtime = 'built' | 'tsx';
+
 export interface Child {
   name: string;
   pid: number;
@@ -26,10 +30,21 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-export function startChild(name: string, entry: string, env: Record<string, string>, logDir: string): Child {
+export function startChild(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  logDir: string,
+  runtime: Runtime,
+): Child {
   const log = join(logDir, `${name}.log`);
   const out = createWriteStream(log);
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // BENCH_CPU_PROF=<dir>: the workers write V8 CPU profiles there when they stop (node --cpu-prof).
+  const dir = process.env.BENCH_CPU_PROF;
+  const profile = name.startsWith('worker') && dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+  const args =
+    runtime === 'built' ? [entry.replace(/^src\//, 'dist/').replace(/\.ts$/, '.js')] : ['--import', 'tsx', entry];
+  const child = spawn(process.execPath, [...profile, ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

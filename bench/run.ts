@@ -4,6 +4,7 @@
  * bench/results/ and the README's chart to docs/bench.svg. Exits 0 on a missed target (it is a
  * benchmark), non-zero when a run fails or an invariant breaks. `npm run bench -- --help` for sizes.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -63,7 +64,16 @@ async function scenario(name: ScenarioName, run: () => Promise<ScenarioResult>):
   }
 }
 
-const base = { concurrency: o.concurrency, logLevel: o.logLevel };
+if (o.runtime === 'built') {
+  // What production runs (Dockerfile: node dist/...): compiled from this tree first.
+  log('npm run build…');
+  const built = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  if (built.status !== 0) {
+    console.error('npm run build failed');
+    process.exit(1);
+  }
+}
+const base = { concurrency: o.concurrency, logLevel: o.logLevel, runtime: o.runtime };
 const startedAt = new Date();
 const loadAtStart = loadavg();
 

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { sandboxAdmin, type SandboxAdmin } from '../test/support/sandbox-admin.js';
 import type { ProvisionRequest } from '../src/shared/provision-request.js';
 import { startCallbacks, type Callbacks } from './callbacks.js';
-import { freePort, startChild, tail, waitUntil, type Child } from './processes.js';
+import { freePort, startChild, tail, waitUntil, type Child, type Runtime } from './processes.js';
 import { SANDBOX_CREDENTIALS } from '../src/sandbox/sandbox-credentials.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -21,6 +21,8 @@ export interface StackOptions {
   profile: 'fast' | 'realistic';
   rateLimits: boolean;
   logLevel: string;
+  /** How the product's processes run: compiled, as in production (after npm run build), or under tsx (the default). */
+  runtime?: Runtime;
   /** More settings for the API and workers (POLL_INTERVAL_MS, ...). */
   env?: Record<string, string>;
   /** A Redis of the caller's own (chaos restarts it); the machine's REDIS_URL otherwise. */
@@ -123,6 +125,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     WORKER_CONCURRENCY: String(options.concurrency),
     ...options.env,
   };
+  const runtime = options.runtime ?? 'tsx';
   const children: Child[] = [];
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   let callbacks: Callbacks | undefined;
@@ -140,16 +143,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     redis.disconnect();
   };
   try {
-    const sandboxChild = startChild('sandbox', 'src/sandbox/main.ts', env, logDir);
+    const sandboxChild = startChild('sandbox', 'src/sandbox/main.ts', env, logDir, runtime);
     children.push(sandboxChild);
     const admin = sandboxAdmin(sandboxUrl);
     await waitUntil('sandbox', async () => (await fetch(`${sandboxUrl}/_sandbox/faults`)).ok, sandboxChild);
 
     const workers = Array.from({ length: options.workers }, (_, i) =>
-      startChild(`worker-${i + 1}`, 'src/worker/main.ts', env, logDir),
+      startChild(`worker-${i + 1}`, 'src/worker/main.ts', env, logDir, runtime),
     );
     children.push(...workers);
-    const api = startChild('api', 'src/api/main.ts', env, logDir);
+    const api = startChild('api', 'src/api/main.ts', env, logDir, runtime);
     children.push(api);
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const workersReady = async (expected: Child[]) => {
@@ -198,7 +201,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       },
       deleteProjects: () => deleteProjects(sandboxUrl),
       async addWorker() {
-        const worker = startChild(`worker-${workers.length + 1}`, 'src/worker/main.ts', env, logDir);
+        const worker = startChild(`worker-${workers.length + 1}`, 'src/worker/main.ts', env, logDir, runtime);
         workers.push(worker);
         children.push(worker);
         await workersReady(workers);

@@ -132,7 +132,7 @@ export async function fleet(stack: Stack, o: FleetOptions): Promise<ScenarioResu
       },
       {
         scenario,
-        figure: `peak RSS per worker (${rss.length} processes)`,
+        figure: `peak RSS per worker (${rss.length} processes, ${stack.options.runtime === 'built' ? 'node dist/…' : 'tsx'})`,
         value: rss.map((r) => Math.round(r.peakRssMb)).join(' / '),
         unit: 'MB',
         target: `≤ ${RSS_TARGET_MB} MB`,
