@@ -27,6 +27,11 @@ export interface BenchOptions {
   throughputRuns: number;
   /** WORKER_CONCURRENCY of every worker process (and of the bare flow's worker). */
   concurrency: number;
+  /**
+   * WORKER_CONCURRENCY of the fleet's workers: a step waiting for its provider (a Supabase project
+   * coming up) holds its slot, so a fleet at the providers' pace needs slots for every such wait.
+   */
+  fleetConcurrency: number;
   /** SANDBOX_TIME_SCALE of the realistic scenarios (one-run, fleet). */
   timeScale: number;
   /** SANDBOX_TIME_SCALE of the zero-latency scenarios (overhead, throughput). */
@@ -48,6 +53,7 @@ const FLAGS = {
   'fleet-workers': { type: 'string' },
   'throughput-runs': { type: 'string' },
   concurrency: { type: 'string' },
+  'fleet-concurrency': { type: 'string' },
   'time-scale': { type: 'string' },
   'zero-scale': { type: 'string' },
   'log-level': { type: 'string' },
@@ -65,7 +71,8 @@ export const USAGE = `npm run bench [-- flags]   (each flag also reads BENCH_<NA
   --clients N             500    fleet: clients posted at once
   --fleet-workers N       2      fleet: worker processes
   --throughput-runs N     500    throughput: runs posted at once
-  --concurrency N         64     WORKER_CONCURRENCY of each worker process
+  --concurrency N         64     WORKER_CONCURRENCY of each worker process (overhead, one-run, throughput)
+  --fleet-concurrency N   160    WORKER_CONCURRENCY of each fleet worker (slots for Supabase projects coming up)
   --time-scale X          0.05   SANDBOX_TIME_SCALE of one-run and fleet (realistic profile)
   --zero-scale X          0.0001 SANDBOX_TIME_SCALE of overhead and throughput (fast profile)
   --log-level L           warn   LOG_LEVEL of the processes (logs in $TMPDIR/cp-bench-<prefix>/)
@@ -103,6 +110,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     fleetWorkers: num('fleet-workers', 2, 2),
     throughputRuns: num('throughput-runs', 500, 30),
     concurrency: num('concurrency', 64, 64),
+    fleetConcurrency: num('fleet-concurrency', 160, 160),
     timeScale: num('time-scale', 0.05, 0.05),
     zeroScale: num('zero-scale', 0.0001, 0.0001),
     logLevel: pick('log-level') ?? 'warn',

@@ -122,8 +122,9 @@ if (wants('one-run'))
     scenario('one-run', () => oneRun(stack, { runs: o.oneRuns, timeoutMs: 10 * MINUTE })),
   );
 if (wants('fleet'))
-  await withStack({ ...realistic, label: 'fleet stack', workers: o.fleetWorkers }, (stack) =>
-    scenario('fleet', () => fleet(stack, { clients: o.clients, timeoutMs: 90 * MINUTE })),
+  await withStack(
+    { ...realistic, concurrency: o.fleetConcurrency, label: 'fleet stack', workers: o.fleetWorkers },
+    (stack) => scenario('fleet', () => fleet(stack, { clients: o.clients, timeoutMs: 90 * MINUTE })),
   );
 
 // In the order, whatever order they ran in.
