@@ -72,7 +72,7 @@ export const USAGE = `npm run bench [-- flags]   (each flag also reads BENCH_<NA
   --fleet-workers N       2      fleet: worker processes
   --throughput-runs N     500    throughput: runs posted at once
   --concurrency N         64     WORKER_CONCURRENCY of each worker process (overhead, one-run, throughput)
-  --fleet-concurrency N   112    WORKER_CONCURRENCY of each fleet worker (slots for Supabase projects coming up)
+  --fleet-concurrency N   80     WORKER_CONCURRENCY of each fleet worker (slots for Supabase projects coming up)
   --time-scale X          0.05   SANDBOX_TIME_SCALE of one-run and fleet (realistic profile)
   --zero-scale X          0.0001 SANDBOX_TIME_SCALE of overhead and throughput (fast profile)
   --log-level L           warn   LOG_LEVEL of the processes (logs in $TMPDIR/cp-bench-<prefix>/)
@@ -110,7 +110,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     fleetWorkers: num('fleet-workers', 2, 2),
     throughputRuns: num('throughput-runs', 500, 30),
     concurrency: num('concurrency', 64, 64),
-    fleetConcurrency: num('fleet-concurrency', 112, 112),
+    fleetConcurrency: num('fleet-concurrency', 80, 80),
     timeScale: num('time-scale', 0.05, 0.05),
     zeroScale: num('zero-scale', 0.0001, 0.0001),
     logLevel: pick('log-level') ?? 'warn',

@@ -22,6 +22,16 @@ export type Carried = Pick<StepJobData, 'resources' | 'sealed' | 'priorAttempts'
  */
 export const NEW_RUN_PRIORITY = 10;
 
+/**
+ * Among a new run's first steps, `github` goes first: GitHub's content-creation limits (80 a
+ * minute, 500 an hour, SPEC 7) are what bounds a fleet, and its hour window replays the spread of
+ * the first 500 requests an hour later. Behind steps that hold their worker slot while a Supabase
+ * project comes up, those requests spread out over minutes (a 500-client fleet measured 381 s
+ * against a floor of 199 s); ahead of them, they go at the limit's pace. The others follow at once.
+ */
+const FIRST_STEP_PRIORITY: Partial<Record<StepName, number>> = { github: NEW_RUN_PRIORITY };
+const firstStepPriority = (step: StepName) => FIRST_STEP_PRIORITY[step] ?? NEW_RUN_PRIORITY + 10;
+
 export const stepJobId = (runId: string, generation: number, step: StepName | 'finalize') =>
   `${runId}-g${generation}-${step}`;
 export const rollbackJobId = (runId: string, rollback: number) => `${runId}-rollback-${rollback}`;
@@ -70,7 +80,7 @@ export function buildFlow(
           stackTraceLimit: 0,
           attempts: options.stepAttempts,
           backoff: { type: 'provider', delay: options.stepBackoffMs },
-          ...(generation === 1 && stepNode(step).needs.length === 0 ? { priority: NEW_RUN_PRIORITY } : {}),
+          ...(generation === 1 && stepNode(step).needs.length === 0 ? { priority: firstStepPriority(step) } : {}),
           ...retentionOptions(options.retention),
         },
         ...(children.length ? { children } : {}),
