@@ -50,10 +50,7 @@ beforeAll(async () => {
 });
 
 afterEach(async (ctx) => {
-  await workers.killAll();
-  // What the worker processes logged, for the failure's story.
-  if (ctx.task.result?.state === 'fail') workers.dump();
-  workers.forget();
+  await workers.afterTest(ctx.task.result?.state === 'fail');
   await h?.clearFaults();
 });
 

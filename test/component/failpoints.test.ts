@@ -33,9 +33,7 @@ beforeAll(async () => {
 });
 
 afterEach(async (ctx) => {
-  await workers.killAll();
-  if (ctx.task.result?.state === 'fail') workers.dump();
-  workers.forget();
+  await workers.afterTest(ctx.task.result?.state === 'fail');
   await h?.clearFaults();
 });
 

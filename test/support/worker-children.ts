@@ -23,13 +23,15 @@ export interface WorkerChildren {
   /** SIGKILL: no handler runs, no lock is released, no job is moved back. Returns when it is gone. */
   kill9(child: WorkerChild): Promise<number>;
   killAll(): Promise<void>;
-  /** Every worker started since the last `forget()`, killed or not. */
+  /** Every worker started by the current test, killed or not. */
   spawned: WorkerChild[];
   /** How many are alive. */
   alive(): number;
-  /** Prints what each worker started since the last `forget()` logged (after a failed test). */
-  dump(): void;
-  forget(): void;
+  /**
+   * After each test: kills every worker it started, prints what they logged when the test failed
+   * (the failure's story), and forgets them.
+   */
+  afterTest(failed: boolean): Promise<void>;
 }
 
 export function workerChildren(h: () => Harness): WorkerChildren {
@@ -86,11 +88,11 @@ export function workerChildren(h: () => Harness): WorkerChildren {
     },
     spawned,
     alive: () => live.size,
-    dump() {
-      for (const [i, c] of spawned.entries())
-        console.error(`--- worker ${i + 1} (pid ${c.proc.pid}) ---\n${c.output.join('').slice(-6000)}`);
-    },
-    forget() {
+    async afterTest(failed) {
+      await Promise.all([...live].map((c) => kill9(c)));
+      if (failed)
+        for (const [i, c] of spawned.entries())
+          console.error(`--- worker ${i + 1} (pid ${c.proc.pid}) ---\n${c.output.join('').slice(-6000)}`);
       spawned.length = 0;
     },
   };
