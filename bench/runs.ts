@@ -27,6 +27,23 @@ export async function runOne(
   return { ...posted, view: await stack.view(posted.runId) };
 }
 
+/**
+ * Posts `requests` all at once, waits until every run is final, and reads them (views in posting
+ * order); `postedInMs` is how long the posting took, until the last POST was answered.
+ */
+export async function runAll(
+  stack: Stack,
+  requests: ProvisionRequest[],
+  timeoutMs: number,
+): Promise<{ posted: PostedRun[]; postedInMs: number; views: RunView[] }> {
+  const t0 = Date.now();
+  const posted = await postAll(stack, requests);
+  const postedInMs = Date.now() - t0;
+  const runIds = posted.map((p) => p.runId);
+  await stack.waitAll(runIds, timeoutMs);
+  return { posted, postedInMs, views: await viewsOf(stack, runIds) };
+}
+
 /** The views of many runs, a few requests at a time. */
 export async function viewsOf(stack: Stack, runIds: string[], parallel = 16): Promise<RunView[]> {
   const out: RunView[] = new Array<RunView>(runIds.length);

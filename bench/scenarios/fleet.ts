@@ -4,7 +4,7 @@ import { ONE_OF_EACH } from '../../test/support/harness.js';
 import { fleetBreakdown } from '../fleet-breakdown.js';
 import { criticalPath, projectsFloor, restAfter, ruleFloors, type CallRecord, type SandboxLimits } from '../floor.js';
 import type { ScenarioResult } from '../report.js';
-import { notIn, postAll, resourcesNot, stepDurations, viewsOf } from '../runs.js';
+import { notIn, resourcesNot, runAll, stepDurations } from '../runs.js';
 import { prefixMemory, usedMemory, type Stack } from '../stack.js';
 import { max, median, min, percentile } from '../stats.js';
 
@@ -26,16 +26,7 @@ export async function fleet(stack: Stack, o: FleetOptions): Promise<ScenarioResu
   const redisBefore = await usedMemory(stack.redis);
   const idleRss = stack.workers.map((w) => w.rssMb() ?? Number.NaN);
   const t0 = Date.now();
-  const posted = await postAll(stack, requests);
-  const postedInMs = Date.now() - t0;
-  await stack.waitAll(
-    posted.map((p) => p.runId),
-    o.timeoutMs,
-  );
-  const views = await viewsOf(
-    stack,
-    posted.map((p) => p.runId),
-  );
+  const { posted, postedInMs, views } = await runAll(stack, requests, o.timeoutMs);
   const redisAfter = await usedMemory(stack.redis);
   const ours = await prefixMemory(stack.redis, stack.prefix);
   const rss = stack.workers.map((w, i) => ({

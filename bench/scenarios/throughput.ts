@@ -3,7 +3,7 @@ import { ONE_OF_EACH } from '../../test/support/harness.js';
 import { startBareFlow } from '../bare-flow.js';
 import { inProcessSteps } from '../in-process.js';
 import type { ScenarioResult } from '../report.js';
-import { notIn, postAll, resourcesNot, viewsOf } from '../runs.js';
+import { notIn, resourcesNot, runAll } from '../runs.js';
 import type { ProvisionRequest } from '../../src/shared/provision-request.js';
 import { REDIS_URL, type RunView, type Stack } from '../stack.js';
 import { max } from '../stats.js';
@@ -42,15 +42,7 @@ export async function throughput(stack: Stack, o: ThroughputOptions): Promise<Sc
   const measure = async () => {
     const requests = Array.from({ length: o.runs }, () => buildRequest());
     const t0 = Date.now();
-    const posted = await postAll(stack, requests);
-    await stack.waitAll(
-      posted.map((p) => p.runId),
-      o.timeoutMs,
-    );
-    const views = await viewsOf(
-      stack,
-      posted.map((p) => p.runId),
-    );
+    const { views } = await runAll(stack, requests, o.timeoutMs);
     const ms = max(views.map((v) => Date.parse(v.finishedAt ?? ''))) - t0;
     await check(views, requests);
     return { rate: o.runs / (ms / 1000), ms };
